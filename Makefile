@@ -1,0 +1,21 @@
+# The two set-up commands of the README: each creates the environment if missing, then runs.
+VENV ?= .venv
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+
+.PHONY: setup demo test ui bench
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(VENV)/bin/python -m multimodal_pipeline demo
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+ui: setup
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: setup
+	WITH_FFMPEG=1 bash scripts/setup.sh
+	$(VENV)/bin/python -m benchmarks.run_all

@@ -1,0 +1,58 @@
+"""Where the pipeline keeps its data. One root, four tiers of storage (see DESIGN.md, Storage)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_root() -> Path:
+    """`$MMP_DATA_ROOT` if set, else `data/` beside the package (the repository checkout)."""
+    env = os.environ.get("MMP_DATA_ROOT")
+    return Path(env).resolve() if env else REPO_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class DataLayout:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def staged(self) -> Path:
+        return self.root / "staged"
+
+    @property
+    def curated(self) -> Path:
+        return self.root / "curated"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.root / "artifacts"
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def tables(self) -> Path:
+        """Content-addressed Parquet of every tier, one folder per asset."""
+        return self.staged / "tables"
+
+    @property
+    def registry(self) -> Path:
+        """One JSON file per video partition: where it came from (written by the inbox sensor)."""
+        return self.root / "registry"
+
+    @property
+    def catalog(self) -> Path:
+        return self.artifacts / "catalog.duckdb"
+
+    @classmethod
+    def default(cls) -> DataLayout:
+        return cls(default_data_root())
