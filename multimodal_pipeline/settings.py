@@ -56,3 +56,30 @@ class DataLayout:
     @classmethod
     def default(cls) -> DataLayout:
         return cls(default_data_root())
+
+
+def default_config_file() -> Path | None:
+    """`$MMP_CONFIG` if set, else `pipeline.yaml` in the checkout when it exists."""
+    env = os.environ.get("MMP_CONFIG")
+    if env:
+        return Path(env)
+    path = REPO_ROOT / "pipeline.yaml"
+    return path if path.exists() else None
+
+
+def load_config(path: str | Path | None):
+    """Parse a pipeline YAML file into PipelineConfig (defaults for everything it leaves out)."""
+    import yaml
+
+    from multimodal_pipeline.contracts.config import PipelineConfig
+
+    if not path:
+        return PipelineConfig()
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"pipeline config {path} does not exist")
+    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        return PipelineConfig.model_validate(data)
+    except Exception as exc:
+        raise ValueError(f"{path}: invalid pipeline config: {exc}") from exc

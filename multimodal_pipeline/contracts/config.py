@@ -1,0 +1,35 @@
+"""Configs of the ingestion and audio tiers (other tiers keep theirs beside them in this package)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class IngestConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    allow_file_urls: bool = Field(False, description="let yt-dlp read file:// URLs (off by default, as in yt-dlp)")
+    format: str = Field("best", description="yt-dlp format selector; single-file formats need no ffmpeg")
+    socket_timeout_s: float = 20.0
+    retries: int = 2
+    max_bytes: int | None = Field(None, description="refuse originals larger than this")
+    youtube_live_chat: bool = Field(True, description="request YouTube's live-chat replay as the chat sidecar")
+
+
+class AudioConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sample_rate: int = 16_000
+    channels: int = 1
+    codec: str = Field("flac", description="lossless output: flac or pcm_s16le (wav)")
+    silence_floor_dbfs: float = Field(-50.0, description="RMS below this is 'silent' (asset check)")
+    duration_tolerance_ms: int = Field(500, description="audio vs container duration (asset check)")
+
+
+class PipelineConfig(BaseModel):
+    """The whole pipeline's configuration: one section per tier (`pipeline.yaml`, all optional)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ingest: IngestConfig = IngestConfig()
+    audio: AudioConfig = AudioConfig()

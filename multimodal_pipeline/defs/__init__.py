@@ -1,0 +1,36 @@
+"""The Dagster layer: partitions, resources, one module per tier (asset + its checks), sensors, jobs."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from multimodal_pipeline.defs import audio, raw_video
+from multimodal_pipeline.defs.catalog import build_catalog_asset
+from multimodal_pipeline.defs.io_manager import ContentAddressedParquetIOManager
+from multimodal_pipeline.defs.jobs import video_pipeline
+from multimodal_pipeline.defs.resources import PipelineResource
+from multimodal_pipeline.defs.sensors import inbox_sensor
+from multimodal_pipeline.settings import DataLayout, default_config_file, default_data_root
+
+TIER_MODULES = [raw_video, audio]
+
+
+def build_defs(data_root: str | Path | None = None, config_file: str | Path | None = None) -> dg.Definitions:
+    """All definitions, storing data under `data_root` (default `$MMP_DATA_ROOT` or `data/` in the checkout)."""
+    root = Path(data_root).resolve() if data_root else default_data_root()
+    config = config_file if config_file is not None else default_config_file()
+    assets = dg.load_assets_from_modules(TIER_MODULES)
+    checks = dg.load_asset_checks_from_modules(TIER_MODULES)
+    layout = DataLayout(root)
+    return dg.Definitions(
+        assets=[*assets, build_catalog_asset(assets)],
+        asset_checks=checks,
+        jobs=[video_pipeline],
+        sensors=[inbox_sensor],
+        resources={
+            "io_manager": ContentAddressedParquetIOManager(data_root=str(root)),
+            "pipeline": PipelineResource(data_root=str(root), config_file=str(config or "")),
+            "duckdb": DuckDBResource(database=str(layout.catalog)),
+        },
+    )

@@ -1,0 +1,12 @@
+import dagster as dg
+
+from multimodal_pipeline.defs.common import VIDEO_TAGS
+from multimodal_pipeline.defs.partitions import videos
+
+#: Every per-video asset of one partition, with its checks (the inbox sensor requests this job).
+video_pipeline = dg.define_asset_job(
+    name="video_pipeline",
+    selection=dg.AssetSelection.tag(*next(iter(VIDEO_TAGS.items()))),
+    partitions_def=videos,
+    description="All per-video tiers of one video partition, checks included.",
+)

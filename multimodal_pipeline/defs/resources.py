@@ -1,0 +1,21 @@
+from pathlib import Path
+
+import dagster as dg
+
+from multimodal_pipeline.contracts.config import PipelineConfig
+from multimodal_pipeline.settings import DataLayout, load_config
+
+
+class PipelineResource(dg.ConfigurableResource):
+    """Where the data tiers live and the pipeline configuration (`pipeline.yaml`, one section per tier)."""
+
+    data_root: str
+    config_file: str = ""
+
+    @property
+    def layout(self) -> DataLayout:
+        return DataLayout(Path(self.data_root))
+
+    @property
+    def config(self) -> PipelineConfig:
+        return load_config(self.config_file or None)

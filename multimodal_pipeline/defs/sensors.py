@@ -1,0 +1,52 @@
+import json
+
+import dagster as dg
+
+from multimodal_pipeline.defs.jobs import video_pipeline
+from multimodal_pipeline.defs.partitions import videos
+from multimodal_pipeline.defs.resources import PipelineResource
+from multimodal_pipeline.ingest.inbox import inbox_files, parse_uri_list
+from multimodal_pipeline.ingest.registry import register
+
+
+def _file_state(path) -> str:
+    stat = path.stat()
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
+
+
+@dg.sensor(job=video_pipeline, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
+def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SensorResult:
+    """Turns each new video in a URI-list file of `data/inbox/` into a `videos` partition and one run request.
+
+    The cursor holds the (mtime, size) of the inbox files already read, so an unchanged file is not read again;
+    a re-dropped or edited file adds only videos that are not partitions yet.
+    """
+    layout = pipeline.layout
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    current = {p.name: _file_state(p) for p in inbox_files(layout.inbox)}
+    changed = [layout.inbox / name for name, state in current.items() if seen.get(name) != state]
+    if not changed:
+        return dg.SensorResult(skip_reason=f"no new or changed URI lists in {layout.inbox}",
+                               cursor=json.dumps(current, sort_keys=True))
+    existing = set(context.instance.get_dynamic_partitions(videos.name))
+    new_entries = []
+    for path in changed:
+        entries, errors = parse_uri_list(path)
+        for error in errors:
+            context.log.warning(f"skipped malformed inbox line {error}")
+        for entry in entries:
+            if entry.video_id in existing:
+                continue
+            register(layout.registry, entry)
+            existing.add(entry.video_id)
+            new_entries.append(entry)
+        context.log.info(f"{path.name}: {len(entries)} videos, {len(errors)} malformed lines")
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(partition_key=e.video_id, run_key=f"{e.video_id}",
+                          tags={"mmp/source_uri": e.uri[:200], "mmp/inbox": f"{e.inbox_file}:{e.line}"})
+            for e in new_entries
+        ],
+        dynamic_partitions_requests=[videos.build_add_request([e.video_id for e in new_entries])] if new_entries else [],
+        cursor=json.dumps(current, sort_keys=True),
+    )

@@ -1,0 +1,196 @@
+"""Acquire a video's original (yt-dlp or a local copy) and its chat sidecar, immutably, by hash, in the ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from multimodal_pipeline.contracts.config import IngestConfig
+from multimodal_pipeline.contracts.records import RawVideo
+from multimodal_pipeline.ingest.inbox import InboxEntry
+from multimodal_pipeline.ingest.ledger import Ledger, LedgerEntry
+from multimodal_pipeline.ingest.video_id import local_path
+from multimodal_pipeline.media.probe import probe
+from multimodal_pipeline.storage.atomic import TMP_PREFIX, atomic_write_text
+from multimodal_pipeline.storage.hashing import sha256_file
+
+Log = Callable[[str], None]
+
+
+class IngestError(RuntimeError):
+    """The source could not be acquired; the message names the URI and the cause."""
+
+
+def _ytdlp_version() -> str:
+    from yt_dlp.version import __version__
+
+    return __version__
+
+
+def _suffix(name: str, default: str) -> str:
+    suffix = "".join(Path(name).suffixes[-2:]) if name.endswith(".live_chat.json") else Path(name).suffix
+    return suffix.lower() if suffix and len(suffix) <= 16 else default
+
+
+def _store(tmp_file: Path, folder: Path, suffix: str) -> tuple[Path, str, int]:
+    """Move a finished download into `folder/<sha256><suffix>` (never overwriting an existing original)."""
+    digest = sha256_file(tmp_file)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{digest}{suffix}"
+    size = tmp_file.stat().st_size
+    if final.exists():
+        tmp_file.unlink()
+    else:
+        os.replace(tmp_file, final)
+        final.chmod(0o444)
+    return final, digest, size
+
+
+def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tuple[Path, dict[str, Any], Path | None]:
+    import yt_dlp
+
+    if uri.startswith("file://") and not config.allow_file_urls:
+        raise IngestError(f"{uri}: file:// URLs are disabled; set allow_file_urls in the ingest config, "
+                          "or list the plain path instead")
+
+    def hook(d: dict) -> None:
+        if d.get("status") == "downloading" and d.get("total_bytes"):
+            pct = 100 * d.get("downloaded_bytes", 0) / d["total_bytes"]
+            if int(pct) % 25 == 0:
+                log(f"download {pct:.0f}% of {d['total_bytes']} bytes")
+
+    opts = {
+        "outtmpl": str(work / "media.%(ext)s"),
+        "format": config.format,
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "noplaylist": True,
+        "socket_timeout": config.socket_timeout_s,
+        "retries": config.retries,
+        "enable_file_urls": config.allow_file_urls,
+        "progress_hooks": [hook],
+        "paths": {"temp": str(work)},
+    }
+    if config.youtube_live_chat:
+        opts.update({"writesubtitles": True, "subtitleslangs": ["live_chat"]})
+    try:
+        with yt_dlp.YoutubeDL(opts) as ydl:
+            info = ydl.extract_info(uri, download=True)
+    except yt_dlp.utils.UnsupportedError as exc:
+        raise IngestError(f"{uri}: unsupported URL: no yt-dlp extractor handles it ({_clean(exc)})") from exc
+    except yt_dlp.utils.DownloadError as exc:
+        raise IngestError(f"{uri}: download failed: {_clean(exc)}") from exc
+    media = [p for p in work.iterdir() if p.name.startswith("media.") and not p.name.endswith(".live_chat.json")
+             and not p.name.endswith(".part")]
+    if not media:
+        raise IngestError(f"{uri}: yt-dlp finished but wrote no media file")
+    chat = next((p for p in work.iterdir() if p.name.endswith(".live_chat.json")), None)
+    return media[0], info or {}, chat
+
+
+def _clean(exc: Exception) -> str:
+    return str(exc).replace("ERROR: ", "").strip()
+
+
+def _fetch_sidecar(uri: str, work: Path, config: IngestConfig) -> Path:
+    path = local_path(uri)
+    target = work / ("chat" + _suffix(uri.split("?")[0], ".json"))
+    if path is not None:
+        if not path.is_file():
+            raise IngestError(f"chat sidecar not found: {path}")
+        shutil.copyfile(path, target)
+        return target
+    try:
+        with urllib.request.urlopen(uri, timeout=config.socket_timeout_s) as resp, open(target, "wb") as f:
+            shutil.copyfileobj(resp, f)
+    except urllib.error.HTTPError as exc:
+        raise IngestError(f"chat sidecar {uri}: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise IngestError(f"chat sidecar {uri}: cannot be fetched ({exc})") from exc
+    return target
+
+
+def acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig | None = None,
+            log: Log = lambda _m: None) -> RawVideo:
+    """The manifest row of a video's immutable original, downloading it only when not stored and verified yet."""
+    config = config or IngestConfig()
+    raw_root = Path(raw_root)
+    ledger = Ledger(raw_root)
+    known = ledger.latest(entry.video_id, "video")
+    known_chat = ledger.latest(entry.video_id, "chat")
+    if known is not None and Path(known.path).exists() and (entry.chat is None or known_chat is not None):
+        ledger.verify(known)
+        if known_chat is not None:
+            ledger.verify(known_chat)
+        log(f"original already stored and verified: {known.path}; nothing downloaded")
+        info: dict[str, Any] = {"title": None, "extractor": "stored"}
+        prior = _prior_info(raw_root, known.sha256)
+        return _manifest(entry, known, prior or info, known_chat)
+
+    work = raw_root / f"{TMP_PREFIX}{entry.video_id}-{os.getpid()}-{time.monotonic_ns()}"
+    work.mkdir(parents=True)
+    try:
+        chat_tmp = _fetch_sidecar(entry.chat, work, config) if entry.chat else None
+        path = local_path(entry.uri)
+        if path is not None and not entry.uri.startswith("file://"):
+            if not path.is_file():
+                raise IngestError(f"{entry.uri}: local file not found")
+            media_tmp = work / ("media" + _suffix(path.name, ".bin"))
+            shutil.copyfile(path, media_tmp)
+            info = {"title": path.stem, "extractor": "local", "webpage_url": str(path)}
+        else:
+            media_tmp, info, yt_chat = _download_ytdlp(entry.uri, work, config, log)
+            chat_tmp = chat_tmp or yt_chat
+        if config.max_bytes and media_tmp.stat().st_size > config.max_bytes:
+            raise IngestError(f"{entry.uri}: {media_tmp.stat().st_size} bytes exceeds max_bytes={config.max_bytes}")
+        probe(media_tmp)  # refuse empty, truncated or non-media files before anything lands in data/raw
+        final, digest, size = _store(media_tmp, raw_root / "videos", _suffix(media_tmp.name, ".bin"))
+        known = ledger.append(entry.video_id, "video", final, digest, size, entry.uri)
+        if chat_tmp is not None:
+            chat_final, chat_digest, chat_size = _store(chat_tmp, raw_root / "chat", _suffix(chat_tmp.name, ".json"))
+            known_chat = ledger.append(entry.video_id, "chat", chat_final, chat_digest, chat_size,
+                                       entry.chat or f"{entry.uri}#live_chat")
+        else:
+            known_chat = None
+        _save_info(raw_root, digest, info)
+        return _manifest(entry, known, info, known_chat)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _info_path(raw_root: Path, digest: str) -> Path:
+    return raw_root / "info" / f"{digest}.json"
+
+
+def _save_info(raw_root: Path, digest: str, info: dict[str, Any]) -> None:
+    keep = {k: info.get(k) for k in ("title", "extractor", "extractor_key", "id", "uploader", "channel",
+                                     "webpage_url", "duration")}
+    atomic_write_text(_info_path(raw_root, digest), json.dumps(keep, sort_keys=True, default=str))
+
+
+def _prior_info(raw_root: Path, digest: str) -> dict[str, Any] | None:
+    path = _info_path(raw_root, digest)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _manifest(entry: InboxEntry, video: LedgerEntry, info: dict[str, Any], chat: LedgerEntry | None) -> RawVideo:
+    media = probe(video.path)
+    return RawVideo(
+        video_id=entry.video_id, source_uri=entry.uri, path=video.path, sha256=video.sha256, bytes=video.bytes,
+        title=info.get("title"), duration_ms=media.duration_ms, container=media.container,
+        video_codec=media.video_codec, audio_codec=media.audio_codec, audio_channels=media.audio_channels,
+        audio_sample_rate=media.audio_sample_rate,
+        extractor=str(info.get("extractor_key") or info.get("extractor") or "unknown"),
+        uploader=info.get("uploader") or info.get("channel"),
+        chat_source=chat.source_uri if chat else None, chat_path=chat.path if chat else None,
+        chat_sha256=chat.sha256 if chat else None,
+        downloaded_at=video.recorded_at, ytdlp_version=_ytdlp_version(),
+    )

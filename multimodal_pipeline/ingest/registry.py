@@ -1,0 +1,28 @@
+"""The video registry: one JSON file per partition recording where the video comes from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from multimodal_pipeline.ingest.inbox import InboxEntry
+from multimodal_pipeline.storage.atomic import atomic_write_text
+
+
+class UnknownVideoError(LookupError):
+    pass
+
+
+def register(registry: Path, entry: InboxEntry) -> Path:
+    path = registry / f"{entry.video_id}.json"
+    atomic_write_text(path, json.dumps(entry.to_dict(), indent=2, sort_keys=True))
+    return path
+
+
+def lookup(registry: Path, video_id: str) -> InboxEntry:
+    path = registry / f"{video_id}.json"
+    if not path.exists():
+        raise UnknownVideoError(
+            f"video partition '{video_id}' has no registry entry ({path}); add it through a URI list in the inbox"
+        )
+    return InboxEntry(**json.loads(path.read_text()))
