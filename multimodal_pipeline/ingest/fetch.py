@@ -17,7 +17,7 @@ from multimodal_pipeline.contracts.records import RawVideo
 from multimodal_pipeline.ingest.inbox import InboxEntry
 from multimodal_pipeline.ingest.ledger import Ledger, LedgerEntry
 from multimodal_pipeline.ingest.video_id import local_path
-from multimodal_pipeline.media.probe import probe
+from multimodal_pipeline.media.probe import MediaError, probe
 from multimodal_pipeline.storage.atomic import TMP_PREFIX, atomic_write_text
 from multimodal_pipeline.storage.hashing import sha256_file
 
@@ -77,6 +77,7 @@ def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tup
         "retries": config.retries,
         "enable_file_urls": config.allow_file_urls,
         "progress_hooks": [hook],
+        "logger": _YtdlpLog(log),
         "paths": {"temp": str(work)},
     }
     if config.youtube_live_chat:
@@ -86,6 +87,8 @@ def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tup
             info = ydl.extract_info(uri, download=True)
     except yt_dlp.utils.UnsupportedError as exc:
         raise IngestError(f"{uri}: unsupported URL: no yt-dlp extractor handles it ({_clean(exc)})") from exc
+    except yt_dlp.networking.exceptions.NoSupportingHandlers as exc:
+        raise IngestError(f"{uri}: unsupported URL: {_clean(exc)}") from exc
     except yt_dlp.utils.DownloadError as exc:
         raise IngestError(f"{uri}: download failed: {_clean(exc)}") from exc
     media = [p for p in work.iterdir() if p.name.startswith("media.") and not p.name.endswith(".live_chat.json")
@@ -94,6 +97,25 @@ def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tup
         raise IngestError(f"{uri}: yt-dlp finished but wrote no media file")
     chat = next((p for p in work.iterdir() if p.name.endswith(".live_chat.json")), None)
     return media[0], info or {}, chat
+
+
+class _YtdlpLog:
+    """Routes yt-dlp's messages to the caller's log instead of stderr."""
+
+    def __init__(self, log: Log):
+        self.log = log
+
+    def debug(self, msg: str) -> None:
+        if not msg.startswith("[debug]"):
+            self.log(f"yt-dlp: {msg}")
+
+    info = debug
+
+    def warning(self, msg: str) -> None:
+        self.log(f"yt-dlp warning: {msg}")
+
+    def error(self, msg: str) -> None:
+        self.log(f"yt-dlp error: {msg}")
 
 
 def _clean(exc: Exception) -> str:
@@ -151,7 +173,10 @@ def acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig | None = Non
             chat_tmp = chat_tmp or yt_chat
         if config.max_bytes and media_tmp.stat().st_size > config.max_bytes:
             raise IngestError(f"{entry.uri}: {media_tmp.stat().st_size} bytes exceeds max_bytes={config.max_bytes}")
-        probe(media_tmp)  # refuse empty, truncated or non-media files before anything lands in data/raw
+        try:  # refuse empty, truncated or non-media files before anything lands in data/raw
+            probe(media_tmp)
+        except MediaError as exc:
+            raise MediaError(str(exc).replace(str(media_tmp), entry.uri)) from exc
         final, digest, size = _store(media_tmp, raw_root / "videos", _suffix(media_tmp.name, ".bin"))
         known = ledger.append(entry.video_id, "video", final, digest, size, entry.uri)
         if chat_tmp is not None:

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 
 from multimodal_pipeline.storage.hashing import sha256_bytes, sha256_file
 
-_KEY_OK = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
-_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
+_KEY_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 class VideoIdError(ValueError):
@@ -48,20 +48,20 @@ def extractor_id(url: str) -> tuple[str, str] | None:
 
 
 def sanitize_key(raw: str) -> str:
-    key = _UNSAFE.sub("-", raw.lower()).strip("-.")
+    key = _UNSAFE.sub("-", raw).strip("-.")
     return key[:128]
 
 
 def validate_key(key: str) -> str:
     if not _KEY_OK.match(key):
         raise VideoIdError(
-            f"invalid video id {key!r}: use 1-128 characters of a-z, 0-9, '_', '.', '-', starting with a letter or digit"
+            f"invalid video id {key!r}: use 1-128 characters of A-Z, a-z, 0-9, '_', '.', '-', starting with a letter or digit"
         )
     return key
 
 
 def canonical_video_id(uri: str, explicit: str | None = None) -> str:
-    """`explicit` if given; else yt-dlp's extractor + ID (`youtube-dQw4w9WgXcQ` keeps the ID's case folded);
+    """`explicit` if given; else yt-dlp's extractor + ID (`youtube-dQw4w9WgXcQ`: IDs keep their case);
     a local file by content hash (`file-<sha256[:16]>`); any other URL by a short hash of the URL."""
     if explicit:
         return validate_key(explicit)
@@ -73,5 +73,5 @@ def canonical_video_id(uri: str, explicit: str | None = None) -> str:
     found = extractor_id(uri)
     if found:
         key, vid = found
-        return validate_key(sanitize_key(f"{key}-{vid}"))
+        return validate_key(sanitize_key(f"{key.lower()}-{vid}"))
     return f"url-{sha256_bytes(uri.strip().encode())[:16]}"

@@ -1,0 +1,30 @@
+"""Running the real Definitions against an ephemeral Dagster instance in tests."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from multimodal_pipeline.defs import build_defs
+
+
+def run_inbox(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
+    sensor = defs.get_sensor_def("inbox_sensor")
+    ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"pipeline": defs.resources["pipeline"]})
+    return sensor(ctx)
+
+
+def add_videos(root: Path, lines: list[str], instance: dg.DagsterInstance, name: str = "list.txt"):
+    """Drop a URI list into the inbox and let the real sensor register the partitions; returns (defs, result)."""
+    defs = build_defs(root, config_file="")
+    (root / "inbox" / name).write_text("\n".join(lines) + "\n")
+    result = run_inbox(defs, instance)
+    for request in result.dynamic_partitions_requests:
+        instance.add_dynamic_partitions("videos", list(request.partition_keys))
+    return defs, result
+
+
+def materialize_partition(defs: dg.Definitions, instance: dg.DagsterInstance, key: str,
+                          selection: list[str] | None = None, raise_on_error: bool = False):
+    job = defs.resolve_job_def("video_pipeline")
+    kwargs = {"asset_selection": [dg.AssetKey(a) for a in selection]} if selection else {}
+    return job.execute_in_process(partition_key=key, instance=instance, raise_on_error=raise_on_error, **kwargs)
