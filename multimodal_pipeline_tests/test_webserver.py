@@ -1,0 +1,68 @@
+"""The real webserver on loopback answers a GraphQL query listing the assets (started and stopped here)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+QUERY = "{ assetNodes { assetKey { path } hasAssetChecks partitionDefinition { name } } }"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.mark.slow
+def test_webserver_on_loopback_lists_assets(tmp_path):
+    port = _free_port()
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
+    env = {**os.environ, "DAGSTER_HOME": str(home), "MMP_DATA_ROOT": str(tmp_path / "data")}
+    webserver = Path(sys.executable).parent / "dagster-webserver"
+    proc = subprocess.Popen([str(webserver), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        nodes = []
+        while time.monotonic() < deadline and not nodes:
+            if proc.poll() is not None:
+                pytest.fail(f"webserver exited: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                nodes = _graphql(port, QUERY)["data"]["assetNodes"]
+            except (OSError, KeyError, TypeError):
+                pass
+            time.sleep(1)
+        keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
+        assert {"raw_video", "audio", "audit_catalog"} <= keys
+        by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
+        assert by_key["audio"]["hasAssetChecks"] and by_key["audio"]["partitionDefinition"]["name"] == "videos"
+        with pytest.raises(OSError):  # bound to loopback only
+            external = socket.gethostbyname(socket.gethostname())
+            if external.startswith("127."):
+                raise OSError("no non-loopback address to probe")
+            socket.create_connection((external, port), timeout=2).close()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
