@@ -65,7 +65,9 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
             source_channels = stream.codec_context.channels
             source_rate = stream.codec_context.sample_rate
             total_ms = int(inp.duration * 1000 // av.time_base) if inp.duration else 0
-            resampler = av.AudioResampler(format="s16", layout=_LAYOUT[config.channels], rate=config.sample_rate)
+            # Large output frames: one encode call and one level measurement per ~1 s of audio, not per packet.
+            resampler = av.AudioResampler(format="s16", layout=_LAYOUT[config.channels], rate=config.sample_rate,
+                                          frame_size=config.sample_rate)
             with av.open(str(tmp), "w", format=fmt) as out:
                 ostream = out.add_stream(config.codec, rate=config.sample_rate, layout=_LAYOUT[config.channels])
                 ostream.format = "s16"
