@@ -139,11 +139,14 @@ class AlignedPair(Record):
     video_id: str
     pair_id: str
     event_id: str
+    event_ts_ms: int
+    author: str | None
     prompt: str
     response: str
     response_start_ms: int
     response_end_ms: int
     lag_ms: int
+    offset_ms: int
     read_aloud: float
     author_named: bool
     lexical_overlap: float
@@ -198,6 +201,14 @@ class AdapterCheckpoint(Record):
     train_samples: int
     train_loss: float
     eval_loss: float | None
+    # added by the training tier
+    chat_template_sha256: str  # the training chat template (with {% generation %} markers) the adapter was fit with
+    config_hash: str  # hash of the TrainConfig fields that can change the adapter
+    val_samples: int
+    train_steps: int
+    train_tokens: int  # non-padding tokens seen in training
+    device: str  # "cpu" | "cuda"
+    lineage_path: str  # <artifacts>/adapters/<adapter_sha256>.lineage.json
 
 
 class EvalMetric(Record):
@@ -214,6 +225,9 @@ class EvalMetric(Record):
     adapter_sha256: str
     snapshot_id: str
     suite_sha256: str
+    # added by the evaluation tier
+    reference: float | None  # the same statistic over the real responses, where one exists (lengths)
+    n: int  # samples the metric is computed over
 
 
 TIER_RECORDS: dict[str, type[Record]] = {

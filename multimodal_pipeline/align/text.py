@@ -1,0 +1,50 @@
+"""Vectorized text features for alignment (Polars expressions): tokens, content words, questions, spoken names."""
+
+from __future__ import annotations
+
+import polars as pl
+
+TOKEN = r"[a-z0-9]+(?:'[a-z]+)?"
+
+STOPWORDS = [
+    "a", "an", "the", "and", "or", "but", "so", "to", "of", "in", "on", "at", "for", "with", "is", "are", "was",
+    "were", "be", "been", "it", "its", "it's", "i", "i'm", "you", "your", "you're", "we", "they", "he", "she", "me",
+    "my", "this", "that", "these", "those", "do", "does", "did", "have", "has", "had", "what", "which", "who", "how",
+    "why", "when", "where", "can", "could", "would", "should", "will", "just", "like", "oh", "yeah", "um", "uh",
+    "really", "very", "not", "no", "yes", "if", "then", "there", "here", "about", "from", "up", "out", "all", "any",
+    "some", "get", "got", "go", "going", "know", "think", "okay", "ok", "well", "right", "lol", "asks", "says",
+    "thanks", "thank", "chat",
+]
+
+HANDLE_NOISE = ["xxx", "ttv", "tv", "yt", "official", "the", "real", "its", "live", "gaming", "plays"]
+
+QUESTION_START = r"^(what|whats|what's|which|who|whom|whose|how|why|when|where|is|are|do|does|did|can|could|would|will|should|have|has|any|anyone)\b"
+
+
+def tokens(expr: pl.Expr) -> pl.Expr:
+    """Lower-case word tokens (apostrophes kept inside words)."""
+    return expr.fill_null("").str.to_lowercase().str.replace_all("’", "'").str.extract_all(TOKEN)
+
+
+def content_tokens(expr: pl.Expr) -> pl.Expr:
+    """Tokens without stopwords and without one-letter words, as a set (unique)."""
+    return tokens(expr).list.eval(
+        pl.element().filter(~pl.element().is_in(STOPWORDS) & (pl.element().str.len_chars() > 1))
+    ).list.unique()
+
+
+def is_question(expr: pl.Expr) -> pl.Expr:
+    # leading emoji, punctuation and @mentions do not hide a question ("💜 @Nova what did you have for dinner")
+    text = (expr.fill_null("").str.to_lowercase().str.replace(r"^(?:[^a-z0-9@]+|@\w+\s*)+", "")
+            .str.strip_chars())
+    return text.str.contains(r"\?\s*\S{0,3}$") | text.str.contains(QUESTION_START)
+
+
+def name_tokens(expr: pl.Expr) -> pl.Expr:
+    """How a chat handle is said aloud: `pixel_fox42` and `PixelFox` both give ["pixel", "fox"]."""
+    spaced = (expr.fill_null("")
+              .str.replace_all(r"([a-z])([A-Z])", "${1} ${2}")
+              .str.replace_all(r"([A-Z])([A-Z][a-z])", "${1} ${2}")
+              .str.replace_all(r"[_\-.0-9@]+", " "))
+    return tokens(spaced).list.eval(
+        pl.element().filter((pl.element().str.len_chars() > 2) & ~pl.element().is_in(HANDLE_NOISE))).list.unique()

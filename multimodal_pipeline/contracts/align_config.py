@@ -1,0 +1,49 @@
+"""Configuration of the `aligned_pairs` tier: candidate windows, response spans, scoring and thresholds."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ScoreWeights(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    read_aloud: float = 1.0
+    author_named: float = 0.45
+    lexical_overlap: float = 0.9
+    is_question: float = 0.15
+    lag_prior: float = 0.3
+    chat_density: float = -0.04
+    embedding_similarity: float = 0.5
+
+
+class AlignConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_start_ms: int = Field(-2_000, description="earliest response start relative to the message")
+    window_end_ms: int = Field(20_000, description="latest response start relative to the message")
+    phrase_pause_ms: int = Field(250, description="a silence at least this long between words ends a phrase")
+    pause_ms: int = Field(650, description="a silence at least this long between phrases ends a response span")
+    extend_pause_ms: int = Field(2_000, description="a span may also run on across one pause up to this long")
+    max_response_ms: int = Field(25_000, description="response spans are capped at this length")
+    min_response_words: int = 3
+    head_words: int = Field(24, description="at most this many words at the start of a response are searched for a "
+                            "read-aloud or a name")
+    head_slack_words: int = Field(3, description="words allowed before/around the read-aloud message and the name")
+    read_aloud_min: float = Field(0.75, description="share of the message's words spoken for a read-aloud match")
+    min_read_aloud_tokens: int = 3
+    expected_lag_ms: int = Field(8_000, description="typical message-to-answer lag; lag prior is flat up to here")
+    lag_decay_ms: int = Field(10_000, description="how fast the lag prior decays after expected_lag_ms")
+    density_window_ms: int = 10_000
+    accept_threshold: float = 0.7
+    weights: ScoreWeights = ScoreWeights()
+    calibrate: bool = True
+    calibration_window_ms: int = Field(120_000, description="search radius for read-aloud matches in calibration")
+    calibration_min_matches: int = 3
+    calibration_sample: int = 4_000
+    calibration_percentile: float = Field(10, description="percentile of read-aloud lags that estimates the offset")
+    calibration_read_lag_ms: int = Field(2_000, description="that percentile's lag when chat and video agree")
+    calibration_min_offset_ms: int = Field(3_000, description="smaller estimated offsets are lag noise, not drift")
+    use_embeddings: bool = Field(False, description="add sentence-embedding similarity (bundled all-MiniLM-L6-v2)")
+    prompt_kinds: tuple[str, ...] = ("message", "paid")
+    acceptance_band: tuple[float, float] = Field((0.005, 0.5), description="check: accepted / eligible messages")
