@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from multimodal_pipeline.contracts.align_config import AlignConfig
+from multimodal_pipeline.contracts.asr_config import AsrConfig
+from multimodal_pipeline.contracts.chat_config import ChatConfig
+
 
 class IngestConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,3 +37,6 @@ class PipelineConfig(BaseModel):
 
     ingest: IngestConfig = IngestConfig()
     audio: AudioConfig = AudioConfig()
+    asr: AsrConfig = Field(default_factory=AsrConfig)
+    chat: ChatConfig = Field(default_factory=ChatConfig)
+    align: AlignConfig = AlignConfig()

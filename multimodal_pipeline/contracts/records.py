@@ -182,6 +182,8 @@ class CuratedSample(Record):
     score: float
     snapshot_id: str
     template_sha256: str
+    #: the chat event of the prompt (traceability to the chat tier); optional so older tables stay valid
+    event_id: str | None = None
 
 
 class AdapterCheckpoint(Record):

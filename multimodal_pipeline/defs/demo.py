@@ -10,6 +10,10 @@ from multimodal_pipeline.defs import build_defs
 from multimodal_pipeline.settings import REPO_ROOT, DataLayout, default_data_root
 
 
+#: console logs at INFO: progress and decisions, not every step event
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 def _instance() -> dg.DagsterInstance:
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -49,15 +53,14 @@ def run_demo(seed: int = 0, minutes: float = 1.0, chat_format: str = "youtube_li
     failed = 0
     for key in keys:
         print(f"demo: materializing every per-video tier of partition '{key}' (run recorded in {instance.root_directory})")
-        run = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+        run = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
         checks = run.get_asset_check_evaluations()
         for check in checks:
             print(f"  check {check.asset_key.to_user_string()}.{check.check_name}: "
                   f"{'passed' if check.passed else 'FAILED'}")
         print(f"  run {run.run_id}: {'succeeded' if run.success else 'FAILED'}")
         failed += not run.success
-    catalog = dg.materialize([defs.resolve_assets_def("audit_catalog")], instance=instance,
-                             resources={"pipeline": defs.resources["pipeline"], "duckdb": defs.resources["duckdb"]})
+    catalog = defs.resolve_job_def("refresh_catalog").execute_in_process(instance=instance, run_config=QUIET)
     views = catalog.asset_materializations_for_node("audit_catalog")[0].metadata["rows"].value
     print(f"demo: DuckDB catalog {layout.catalog}: rows per view {views}")
     print(f"demo: done in {time.monotonic() - started:.0f} s. Data under {root}/. "

@@ -10,3 +10,7 @@ video_pipeline = dg.define_asset_job(
     partitions_def=videos,
     description="All per-video tiers of one video partition, checks included.",
 )
+
+#: Refreshes the DuckDB audit catalog (one view per tier over the current Parquet).
+refresh_catalog = dg.define_asset_job(name="refresh_catalog", selection=dg.AssetSelection.assets("audit_catalog"),
+                                      description="Recreate the DuckDB views over the current tables.")

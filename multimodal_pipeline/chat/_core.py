@@ -1,0 +1,492 @@
+"""Machinery shared by the chat adapters: the source file, JSON decoding, and the columnar event sink.
+
+An adapter reads one source format and calls `Sink.add` once per event (plain Python values, no per-row model), and
+`Sink.reject` for input it cannot use. `Sink.finish` turns the columns into the ChatEvent table in one go: it converts
+wall-clock times to video offsets, applies moderation (deleted marks), derives stable event IDs, removes duplicates
+and ticker echoes with a count, and sorts by time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from multimodal_pipeline.contracts import ChatEvent, polars_schema
+from multimodal_pipeline.contracts.chat_config import ChatConfig
+
+try:  # orjson is several times faster than json on chat logs; json is the fallback
+    import orjson
+
+    _loads = orjson.loads
+    JSON_DECODER = f"orjson {orjson.__version__}"
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None
+    _loads = json.loads
+    JSON_DECODER = "json (stdlib)"
+
+#: the raw decoder (raises ValueError on malformed JSON or invalid UTF-8); `loads` adds the repairs
+loads_fast = _loads
+BOM = codecs.BOM_UTF8
+EVENT_SCHEMA = polars_schema(ChatEvent)
+REJECT_SCHEMA = pl.Schema({"video_id": pl.String(), "source": pl.String(), "raw_ref": pl.String(),
+                           "reason": pl.String(), "raw": pl.String()})
+_FRAGMENT_DTYPE = EVENT_SCHEMA["fragments"]
+
+
+class ChatFormatError(ValueError):
+    """The chat file is in no supported format (or not in the one asked for)."""
+
+    def __init__(self, path: str | Path, problem: str, tried: tuple[str, ...] = ()):
+        self.path, self.problem, self.tried = str(path), problem, tuple(tried)
+        msg = f"{self.path}: {problem}"
+        if tried:
+            msg += f" (formats tried: {', '.join(tried)})"
+        super().__init__(msg)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# decoding
+
+
+def _clean_surrogates(obj: Any) -> Any:
+    """Re-encode a value the stdlib decoded with lone surrogates (from \\ud800-style escapes) into valid text."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return json.loads(text.encode("utf-8", "replace").decode("utf-8"))
+
+
+def loads(data: bytes | str) -> tuple[Any, bool]:
+    """Decode one JSON value. Returns (value, repaired): repaired is True when invalid UTF-8 bytes or lone
+    surrogate escapes had to be replaced. Raises ValueError for malformed JSON."""
+    try:
+        return _loads(data), False
+    except ValueError:
+        pass
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return loads(data.decode("utf-8", "replace"))[0], True
+    else:
+        text = data
+    # orjson refuses lone surrogate escapes that the stdlib accepts
+    value = json.loads(text)
+    return _clean_surrogates(value), True
+
+
+def decode_text(data: bytes) -> tuple[str, bool]:
+    """UTF-8 text of a line; invalid bytes become U+FFFD (returns repaired=True)."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), True
+
+
+def json_error(exc: Exception) -> str:
+    return f"invalid JSON: {str(exc).splitlines()[0][:200]}"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the source file
+
+
+@dataclass
+class Source:
+    """One chat file. Line-based adapters stream `lines()`; document adapters call `doc()` (decoded once, cached)."""
+
+    path: Path
+    #: set by the detector when it already decoded the whole file as one JSON value
+    parsed: Any = None
+    has_parsed: bool = False
+    #: True when the whole document needed invalid UTF-8 replaced
+    doc_repaired: bool = False
+    #: "doc" (one JSON value), "lines" (one record a line) or None (not known: adapters try the document first)
+    layout: str | None = None
+    _utf16: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def raw_bytes(self) -> bytes:
+        data = self.path.read_bytes()
+        if data.startswith(codecs.BOM_UTF8):
+            return data[3:]
+        if self.is_utf16():
+            return data.decode("utf-16", "replace").encode("utf-8")
+        return data
+
+    def is_utf16(self) -> bool:
+        """A UTF-16 byte-order mark followed by UTF-16 text (an ASCII first character: one zero byte)."""
+        if self._utf16 is None:
+            with open(self.path, "rb") as f:
+                head = f.read(4)
+            le = head[:2] == codecs.BOM_UTF16_LE and len(head) == 4 and head[3] == 0
+            be = head[:2] == codecs.BOM_UTF16_BE and len(head) == 4 and head[2] == 0
+            self._utf16 = "y" if le or be else "n"
+        return self._utf16 == "y"
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """(1-based line number, line without its end-of-line bytes), blank lines included."""
+        if self.is_utf16():
+            for n, line in enumerate(self.raw_bytes().split(b"\n"), 1):
+                yield n, line.rstrip(b"\r")
+            return
+        with open(self.path, "rb") as f:
+            n = 0
+            for line in f:
+                n += 1
+                if n == 1 and line.startswith(codecs.BOM_UTF8):
+                    line = line[3:]
+                yield n, line.rstrip(b"\r\n")
+
+    def doc(self) -> Any:
+        """The whole file as one JSON value. Raises ValueError (with the decoder's position) when malformed."""
+        if not self.has_parsed:
+            self.parsed, self.doc_repaired = loads(self.raw_bytes())
+            self.has_parsed = True
+        return self.parsed
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the event sink
+
+#: a fragment as adapters hand it over: (type, text, emote_id)
+Frag = tuple[str, str, "str | None"]
+
+
+def event_id(video_id: str, source: str, key: str) -> str:
+    """Stable ID of an event: a hash of the video, the source format and the adapter's identity key of the event
+    (the source's own message ID plus its time and content, or the raw line where the source has no ID)."""
+    data = f"{video_id}\x1f{source}\x1f{key}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=10).hexdigest()
+
+
+#: field order of a row tuple in `Sink.rows`
+ROW_FIELDS = ("ts", "epoch", "author", "author_id", "text", "kind", "frags", "amount", "ref", "key", "native", "echo")
+
+
+@dataclass
+class Sink:
+    """Rows of the events being parsed (one tuple per event, in ROW_FIELDS order), plus rejects and counters.
+
+    Hot loops append tuples to `rows` directly; `add` does the same for the rest. A row's `ts` is the video offset
+    in ms or None when only `epoch` (wall clock, ms) is known; `frags` None means one text fragment holding the text
+    (none when the text is empty); `ref` is a raw_ref string, or an int line number of the file; `key` is the
+    event's identity within the source (hashed into event_id); `native` the source's own message id (deletes and
+    echo matching); `echo` marks ticker/banner re-displays of another message.
+    """
+
+    video_id: str
+    source: str
+    file_name: str
+    config: ChatConfig
+    rows: list = field(default_factory=list)
+    rej_ref: list = field(default_factory=list)
+    rej_reason: list = field(default_factory=list)
+    rej_raw: list = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+    counters: Counter = field(default_factory=Counter)
+    notes: dict = field(default_factory=dict)
+    assumptions: list = field(default_factory=list)
+    #: (target native id, index of the moderation row)
+    deleted_ids: list = field(default_factory=list)
+    #: (author id, index of the moderation row): the author's events up to that row's time are marked deleted
+    deleted_authors: list = field(default_factory=list)
+    replacement_rows: set = field(default_factory=set)
+    items: int = 0
+
+    def add(self, ts: int | None, epoch: int | None, author: str | None, author_id: str | None, text: str,
+            kind: str, frags: list[Frag] | None, amount: str | None, ref: str | int, key: str,
+            native: str | None = None, echo: bool = False) -> int:
+        """Append one event; returns its row index."""
+        self.rows.append((ts, epoch, author, author_id, text, kind, frags, amount, ref, key, native, echo))
+        return len(self.rows) - 1
+
+    def reject(self, ref: str | int, reason: str, raw: bytes | str | Any) -> None:
+        if isinstance(ref, int):
+            ref = f"{self.file_name}:{ref}"
+        if isinstance(raw, bytes):
+            raw = raw[: self.config.raw_max_chars * 4].decode("utf-8", "replace")
+        elif not isinstance(raw, str):
+            try:
+                raw = json.dumps(raw, ensure_ascii=False)[: self.config.raw_max_chars * 2]
+            except (TypeError, ValueError):
+                raw = repr(raw)
+        self.rej_ref.append(ref)
+        self.rej_reason.append(reason)
+        self.rej_raw.append(raw[: self.config.raw_max_chars].encode("utf-8", "replace").decode("utf-8"))
+
+    def skip(self, what: str) -> None:
+        self.skipped[what] += 1
+
+    def delete_id(self, target: str | None, moderation_row: int) -> None:
+        if target:
+            self.deleted_ids.append((target, moderation_row))
+
+    def delete_author(self, author_id: str | None, moderation_row: int) -> None:
+        if author_id:
+            self.deleted_authors.append((author_id, moderation_row))
+
+    # -----------------------------------------------------------------------------------------------------------------
+
+    def _offsets(self, ts: tuple, epoch: tuple) -> list[int] | tuple:
+        if None not in ts:
+            return ts
+        epochs = [e for t, e in zip(ts, epoch, strict=True) if t is None and e is not None]
+        start = self.config.stream_start_epoch_ms
+        if start is None:
+            start = min(epochs)
+            self.assumptions.append(
+                f"stream start not given: the earliest wall-clock time in the file ({start} ms since epoch) is "
+                "taken as video time 0")
+            self.notes["stream_start_source"] = "earliest_event"
+        else:
+            self.notes["stream_start_source"] = "config"
+        self.notes["stream_start_epoch_ms"] = start
+        return [t if t is not None else e - start for t, e in zip(ts, epoch, strict=True)]
+
+    def _deleted(self, ts, kinds, native, author_id) -> list[bool] | None:
+        if not self.deleted_ids and not self.deleted_authors:
+            return None
+        deleted = [False] * len(ts)
+        marked_targets = missing_targets = 0
+        if self.deleted_ids:
+            by_native: dict[str, list[int]] = {}
+            for i, nid in enumerate(native):
+                if nid is not None and kinds[i] != "moderation":
+                    by_native.setdefault(nid, []).append(i)
+            for target, _row in self.deleted_ids:
+                rows = [r for r in by_native.get(target, ()) if r not in self.replacement_rows]
+                if rows:
+                    marked_targets += 1
+                else:
+                    missing_targets += 1
+                for r in rows:
+                    deleted[r] = True
+        if self.deleted_authors:
+            limits: dict[str, int] = {}
+            for aid, row in self.deleted_authors:
+                limits[aid] = max(limits.get(aid, ts[row]), ts[row])
+            for i, aid in enumerate(author_id):
+                if aid is not None and aid in limits and ts[i] <= limits[aid] and kinds[i] != "moderation" \
+                        and i not in self.replacement_rows:
+                    deleted[i] = True
+        self.notes["delete_targets_found"] = marked_targets
+        self.notes["delete_targets_missing"] = missing_targets
+        return deleted
+
+    def _keep(self, ids: list[str], cols: dict) -> tuple[list[bool] | None, int, int]:
+        """Drop exact duplicates (same event id, first kept) and ticker/banner echoes of a message in the file."""
+        n = len(ids)
+        keep: list[bool] | None = None
+        echoes = 0
+        echo = cols["echo"]
+        if True in echo:
+            native, kind, aid, author, amount, text = (cols[k] for k in ("native", "kind", "author_id", "author",
+                                                                           "amount", "text"))
+
+            def sig(i: int) -> tuple:
+                return (native[i], kind[i], aid[i] or author[i], amount[i], text[i])
+
+            originals = {sig(i) for i in range(n) if not echo[i]}
+            keep = [True] * n
+            for i in range(n):
+                if echo[i] and sig(i) in originals:
+                    keep[i] = False
+                    echoes += 1
+        dups = 0
+        if len(set(ids)) != n:
+            keep = keep or [True] * n
+            seen: set[str] = set()
+            for i, eid in enumerate(ids):
+                if not keep[i]:
+                    continue
+                if eid in seen:
+                    keep[i] = False
+                    dups += 1
+                else:
+                    seen.add(eid)
+        return keep, dups, echoes
+
+    def _fragments(self, frags: tuple, n: int) -> pl.Series | None:
+        """The explicit fragment lists as a List(Struct) series (null where the row has the implicit one)."""
+        if frags.count(None) == n:
+            return None
+        f_end = [0]
+        f_type: list = []
+        f_text: list = []
+        f_emote: list = []
+        mask = []
+        explicit = False
+        for fl in frags:
+            if fl is None:
+                mask.append(True)
+            else:
+                explicit = True
+                mask.append(False)
+                for t, x, e in fl:
+                    f_type.append(t)
+                    f_text.append(x)
+                    f_emote.append(e)
+            f_end.append(len(f_type))
+        if not explicit:
+            return None
+        struct = pa.StructArray.from_arrays(
+            [pa.array(f_type, pa.large_string()), pa.array(f_text, pa.large_string()),
+             pa.array(f_emote, pa.large_string())], names=["type", "text", "emote_id"])
+        arr = pa.LargeListArray.from_arrays(pa.array(f_end, pa.int64()), struct, mask=pa.array(mask, pa.bool_()))
+        return pl.Series("fragments", arr).cast(_FRAGMENT_DTYPE)
+
+    def finish(self) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+        rows = self.rows
+        n = len(rows)
+        stats: dict[str, Any] = {}
+        if n:
+            cols = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True))
+        else:
+            cols = {k: () for k in ROW_FIELDS}
+        self.rows = []  # the columns hold the data now
+        ts = self._offsets(cols["ts"], cols["epoch"]) if n else []
+        deleted = self._deleted(ts, cols["kind"], cols["native"], cols["author_id"]) if n else None
+        blake, prefix = hashlib.blake2b, f"{self.video_id}\x1f{self.source}\x1f".encode()
+        try:
+            ids = [blake(prefix + k.encode(), digest_size=10).hexdigest() for k in cols["key"]]
+        except UnicodeEncodeError:
+            ids = [event_id(self.video_id, self.source, k) for k in cols["key"]]
+        keep, dups, echoes = self._keep(ids, cols) if n else (None, 0, 0)
+        refs = cols["ref"]
+        name = self.file_name
+        if any(isinstance(r, str) for r in refs):
+            ref_series = pl.Series([r if isinstance(r, str) else f"{name}:{r}" for r in refs], dtype=pl.String)
+        else:
+            ref_series = pl.select(pl.lit(f"{name}:") + pl.Series(refs, dtype=pl.Int64).cast(pl.String)).to_series()
+        events = pl.DataFrame({
+            "video_id": pl.Series([self.video_id] * n, dtype=pl.String),
+            "event_id": pl.Series(ids, dtype=pl.String),
+            "ts_ms": pl.Series(ts, dtype=pl.Int64),
+            "author": pl.Series(cols["author"], dtype=pl.String),
+            "author_id": pl.Series(cols["author_id"], dtype=pl.String),
+            "text": pl.Series(cols["text"], dtype=pl.String),
+            "source": pl.Series([self.source] * n, dtype=pl.String),
+            "kind": pl.Series(cols["kind"], dtype=pl.String),
+            "amount": pl.Series(cols["amount"], dtype=pl.String),
+            "deleted": pl.Series(deleted if deleted is not None else [False] * n, dtype=pl.Boolean),
+        })
+        implicit = pl.when(pl.col("text") != "").then(pl.concat_list([pl.struct(
+            pl.lit("text").alias("type"), pl.col("text").alias("text"),
+            pl.lit(None, dtype=pl.String).alias("emote_id"))])).otherwise(pl.lit([], dtype=_FRAGMENT_DTYPE))
+        explicit = self._fragments(cols["frags"], n) if n else None
+        frag_expr = implicit if explicit is None else pl.coalesce(pl.lit(explicit), implicit)
+        events = events.with_columns(frag_expr.cast(_FRAGMENT_DTYPE).alias("fragments"),
+                                     ref_series.alias("raw_ref"))
+        events = events.select(list(EVENT_SCHEMA))
+        if keep is not None:
+            events = events.filter(pl.Series(keep, dtype=pl.Boolean))
+        if n:
+            events = events.sort("ts_ms", maintain_order=True)
+        rejects = pl.DataFrame({
+            "video_id": pl.Series([self.video_id] * len(self.rej_ref), dtype=pl.String),
+            "source": pl.Series([self.source] * len(self.rej_ref), dtype=pl.String),
+            "raw_ref": pl.Series(self.rej_ref, dtype=pl.String),
+            "reason": pl.Series(self.rej_reason, dtype=pl.String),
+            "raw": pl.Series(self.rej_raw, dtype=pl.String),
+        }, schema=REJECT_SCHEMA)
+        kinds = events["kind"].value_counts().rows() if events.height else []
+        stats.update({
+            "items": self.items,
+            "events_parsed": n,
+            "events": events.height,
+            "rejected": rejects.height,
+            "duplicates_removed": dups + echoes,
+            "exact_duplicates": dups,
+            "ticker_echoes": echoes,
+            "kinds": {k: int(c) for k, c in sorted(kinds)},
+            "deleted": int(events["deleted"].sum()) if events.height else 0,
+            "skipped": dict(sorted(self.skipped.items())),
+            "reject_reasons": dict(Counter(r.split(":")[0] for r in self.rej_reason).most_common(10)),
+        })
+        stats.update(self.counters)
+        stats.update(self.notes)
+        stats["assumptions"] = list(self.assumptions)
+        return events, rejects, stats
+
+
+def open_container(src: Source, sink: Sink, text_lines: bool = False) -> tuple[str, Any]:
+    """How to read a file that may be one JSON document or JSON Lines (or, with `text_lines`, plain text lines):
+    ("doc", value), ("lines", None), or ("failed", None) after rejecting the whole file (it starts like one JSON
+    document but does not decode)."""
+    if src.layout == "lines":
+        return "lines", None
+    try:
+        doc = src.doc()
+    except ValueError as exc:
+        if src.layout != "doc":
+            seen = 0
+            for _n, line in src.lines():
+                line = line.strip()
+                if not line:
+                    continue
+                seen += 1
+                if text_lines and line[:1] not in (b"{", b"["):
+                    return "lines", None
+                try:
+                    value = loads(line)[0]
+                except ValueError:
+                    value = None
+                if not isinstance(value, (dict, list)):
+                    if seen >= 50:
+                        break
+                    continue
+                return "lines", None  # a record decodes on its own: JSON Lines (with malformed lines)
+            else:
+                if seen == 0:
+                    return "lines", None  # nothing but blank lines
+        sink.items += 1
+        sink.reject(src.name, json_error(exc), b"")
+        return "failed", None
+    sink.counters["utf8_repaired_items"] += int(src.doc_repaired)
+    return "doc", doc
+
+
+def records(src: Source, sink: Sink, list_key: str | None = None) -> Iterator[tuple[str | int, Any]]:
+    """(raw_ref, record) of a file holding records either as one JSON array (or an object whose `list_key` is the
+    array) or as JSON Lines (raw_ref: the line number). Malformed lines are rejected here; each record yielded
+    counts as an item."""
+    name = src.name
+    how, doc = open_container(src, sink)
+    if how == "failed":
+        return
+    if how == "doc":
+        items, path = doc, ""
+        if isinstance(doc, dict) and list_key and isinstance(doc.get(list_key), list):
+            items, path = doc[list_key], list_key
+        if isinstance(items, list):
+            for i, x in enumerate(items):
+                sink.items += 1
+                yield f"{name}#{path}[{i}]", x
+        else:
+            sink.items += 1
+            yield name, items
+        return
+    repaired = 0
+    for n, line in src.lines():
+        if not line.strip():
+            continue
+        sink.items += 1
+        try:
+            obj, fixed = loads(line)
+        except ValueError as exc:
+            sink.reject(n, json_error(exc), line)
+            continue
+        repaired += fixed
+        yield n, obj
+    sink.counters["utf8_repaired_items"] += repaired

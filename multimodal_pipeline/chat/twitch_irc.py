@@ -1,0 +1,263 @@
+"""Twitch IRC (TMI) logs: raw IRC lines with IRCv3 tags.
+
+Containers: a text file with one raw line a line; the recent-messages API JSON `{"messages": ["@...", ...]}`; a JSON
+array of lines; Chatterino snapshot files `{"input": "@..."}` (one object, or JSON Lines of them).
+
+Commands: PRIVMSG → message (`bits` → paid "N bits"; Hype Chat `pinned-chat-paid-*` → paid "NOK 14.00"), with or
+without the `:` before the text and with `\\x01ACTION ...\\x01` unwrapped; USERNOTICE → membership / gift / notice by
+`msg-id` (text: the user's own message, else the unescaped `system-msg`); CLEARCHAT → moderation (a timeout or ban
+of one user marks that user's earlier messages deleted unless `timeouts_delete_messages` is off); CLEARMSG →
+moderation and marks `target-msg-id` deleted. Other commands (ROOMSTATE, JOIN, PING...) are skipped with a count.
+Emotes come from the `emotes` tag (`id:start-end,.../id2:...`, code point positions). Times: `tmi-sent-ts` (epoch ms,
+else `rm-received-ts`) minus the stream start (config, else the earliest line, recorded as an assumption).
+"""
+
+from __future__ import annotations
+
+from multimodal_pipeline.chat._core import Frag, Sink, Source, decode_text, json_error, loads, open_container
+from multimodal_pipeline.chat.twitch_comments import NOTICE_KIND
+
+FORMAT = "twitch_irc"
+
+_CHAT_COMMANDS = ("PRIVMSG", "USERNOTICE", "CLEARCHAT", "CLEARMSG")
+_UNESCAPE = {"s": " ", ":": ";", "\\": "\\", "r": "\r", "n": "\n"}
+
+
+def unescape(value: str) -> str:
+    """IRCv3 tag value unescaping (\\s → space, \\: → ;, \\\\ → \\, \\r, \\n)."""
+    if "\\" not in value:
+        return value
+    out = []
+    i, n = 0, len(value)
+    while i < n:
+        ch = value[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(_UNESCAPE.get(value[i + 1], value[i + 1]))
+            i += 2
+        elif ch == "\\":
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def looks_like_irc(line: str) -> bool:
+    if line.startswith("@"):
+        sp = line.find(" ")
+        rest = line[sp + 1:] if sp > 0 else ""
+    else:
+        rest = line
+    if rest.startswith(":"):
+        sp = rest.find(" ")
+        rest = rest[sp + 1:] if sp > 0 else ""
+    cmd = rest.split(" ", 1)[0]
+    return cmd in _CHAT_COMMANDS or (line.startswith("@") and cmd.isupper() and cmd.isalpha())
+
+
+def sniff(value: object) -> bool:
+    if isinstance(value, dict):
+        msgs = value.get("messages")
+        if isinstance(msgs, list):
+            return not msgs or isinstance(msgs[0], str)
+        return isinstance(value.get("input"), str) and looks_like_irc(value["input"])
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return looks_like_irc(value[0])
+    return False
+
+
+def split_line(line: str) -> tuple[dict[str, str], str, str, str] | None:
+    """(tags, prefix, command, params) of one IRC line, or None when it is not one."""
+    tags: dict[str, str] = {}
+    rest = line
+    if rest.startswith("@"):
+        sp = rest.find(" ")
+        if sp < 0:
+            return None
+        try:
+            tags = dict(t.split("=", 1) for t in rest[1:sp].split(";"))  # type: ignore[misc]
+        except ValueError:  # a tag without "=" (a valueless flag)
+            for t in rest[1:sp].split(";"):
+                k, _, v = t.partition("=")
+                tags[k] = v
+        rest = rest[sp + 1:].lstrip(" ")
+    prefix = ""
+    if rest.startswith(":"):
+        sp = rest.find(" ")
+        if sp < 0:
+            return None
+        prefix = rest[1:sp]
+        rest = rest[sp + 1:].lstrip(" ")
+    sp = rest.find(" ")
+    cmd, params = (rest, "") if sp < 0 else (rest[:sp], rest[sp + 1:])
+    if not ((cmd.isalpha() and cmd.isupper()) or (cmd.isdigit() and len(cmd) == 3)):
+        return None
+    return tags, prefix, cmd, params
+
+
+def _channel_and_text(params: str) -> tuple[str, str | None]:
+    """`#chan :text` or `#chan text` (recent-messages drops the colon of one-word messages)."""
+    sp = params.find(" ")
+    if sp < 0:
+        return params, None
+    chan, text = params[:sp], params[sp + 1:]
+    if text.startswith(":"):
+        text = text[1:]
+    return chan, text
+
+
+def _emote_frags(text: str, spec: str, sink: Sink) -> list[Frag] | None:
+    spans = []
+    try:
+        for group in spec.split("/"):
+            eid, _, ranges = group.partition(":")
+            for r in ranges.split(","):
+                a, _, b = r.partition("-")
+                spans.append((int(a), int(b), eid))
+    except ValueError:
+        sink.counters["bad_emote_positions"] += 1
+        return None
+    spans.sort()
+    out: list[Frag] = []
+    pos = 0
+    for a, b, eid in spans:
+        if a < pos or b >= len(text) or b < a:
+            sink.counters["bad_emote_positions"] += 1
+            return None
+        if a > pos:
+            out.append(("text", text[pos:a], None))
+        out.append(("emote", text[a:b + 1], eid))
+        pos = b + 1
+    if pos < len(text):
+        out.append(("text", text[pos:], None))
+    return out
+
+
+def _paid_amount(tags: dict[str, str]) -> str | None:
+    bits = tags.get("bits")
+    if bits:
+        return f"{bits} bits"
+    amt = tags.get("pinned-chat-paid-amount")
+    if amt:
+        try:
+            exp = int(tags.get("pinned-chat-paid-exponent") or 0)
+            value = int(amt) / (10 ** exp)
+            return f"{tags.get('pinned-chat-paid-currency', '')} {value:.{exp}f}".strip()
+        except ValueError:
+            return f"{tags.get('pinned-chat-paid-currency', '')} {amt}".strip()
+    return None
+
+
+def feed_line(line: str, ref: str, sink: Sink) -> None:
+    """Parse one IRC line into the sink (or reject / skip it)."""
+    parts = split_line(line)
+    if parts is None:
+        sink.reject(ref, "not an IRC line", line)
+        return
+    tags, prefix, cmd, params = parts
+    if cmd not in _CHAT_COMMANDS:
+        sink.skip(f"IRC {cmd}")
+        return
+    stamp = tags.get("tmi-sent-ts") or tags.get("rm-received-ts")
+    try:
+        epoch = int(stamp)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        sink.reject(ref, f"{cmd} without a numeric tmi-sent-ts tag", line)
+        return
+    chan, text = _channel_and_text(params)
+    nick = prefix.split("!", 1)[0] if "!" in prefix else None
+    dn = tags.get("display-name")
+    author = unescape(dn) if dn else (tags.get("login") or nick)
+    aid = tags.get("user-id") or None
+    mid = tags.get("id") or None
+    if cmd == "PRIVMSG":
+        if text is None:
+            sink.reject(ref, "PRIVMSG without text", line)
+            return
+        if text.startswith("\x01ACTION "):
+            text = text[8:-1] if text.endswith("\x01") else text[8:]
+            sink.counters["irc_actions"] += 1
+        emotes = tags.get("emotes")
+        frags = _emote_frags(text, emotes, sink) if emotes else None
+        amount = _paid_amount(tags)
+        key = f"{mid}|{stamp}" if mid else line
+        sink.add(None, epoch, author, aid, text, "paid" if amount else "message", frags, amount, ref, key, mid)
+    elif cmd == "USERNOTICE":
+        msg_id = tags.get("msg-id") or ""
+        kind = NOTICE_KIND.get(msg_id, "notice")
+        amount = _paid_amount(tags)
+        if text:
+            emotes = tags.get("emotes")
+            frags = _emote_frags(text, emotes, sink) if emotes else None
+        else:
+            text, frags = unescape(tags.get("system-msg") or msg_id).strip(), None
+        key = f"{mid}|{stamp}" if mid else line
+        sink.add(None, epoch, author, aid, text, kind, frags, amount, ref, key, mid)
+    elif cmd == "CLEARCHAT":
+        target = text
+        target_id = tags.get("target-user-id") or None
+        if target:
+            dur = tags.get("ban-duration")
+            what = f"timeout {dur}s" if dur else "ban"
+        else:
+            what = "chat cleared"
+        row = sink.add(None, epoch, target, target_id, what, "moderation", None, None, ref,
+                       f"CLEARCHAT|{stamp}|{target}|{mid}")
+        if target and sink.config.timeouts_delete_messages:
+            sink.delete_author(target_id, row)
+    else:  # CLEARMSG
+        target = tags.get("target-msg-id")
+        row = sink.add(None, epoch, tags.get("login"), None, "message deleted", "moderation", None, None, ref,
+                       f"CLEARMSG|{stamp}|{target}")
+        sink.delete_id(target, row)
+
+
+def parse(src: Source, sink: Sink) -> None:
+    name = src.name
+    how, doc = open_container(src, sink, text_lines=True)
+    if how == "failed":
+        return
+    if how == "doc":
+        if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
+            items, path = doc["messages"], "messages"
+            sink.notes["variant"] = "recent_messages"
+        elif isinstance(doc, dict) and "input" in doc:
+            items, path = [doc["input"]], None
+            sink.notes["variant"] = "chatterino_snapshot"
+        elif isinstance(doc, list):
+            items, path = doc, ""
+            sink.notes["variant"] = "line_list"
+        else:
+            sink.items += 1
+            sink.reject(name, "no IRC lines in this JSON document", doc)
+            return
+        for i, line in enumerate(items):
+            sink.items += 1
+            ref = f"{name}#input" if path is None else f"{name}#{path}[{i}]"
+            if not isinstance(line, str):
+                sink.reject(ref, f"not a string ({type(line).__name__})", line)
+                continue
+            feed_line(line.rstrip("\r\n"), ref, sink)
+        return
+    sink.notes["variant"] = "raw_lines"
+    repaired = 0
+    for n, raw in src.lines():
+        if not raw.strip():
+            continue
+        sink.items += 1
+        ref = f"{name}:{n}"
+        line, fixed = decode_text(raw)
+        repaired += fixed
+        if line.startswith("{"):  # JSON Lines of Chatterino snapshots
+            try:
+                obj, fixed = loads(raw)
+            except ValueError as exc:
+                sink.reject(ref, json_error(exc), raw)
+                continue
+            if isinstance(obj, dict) and isinstance(obj.get("input"), str):
+                feed_line(obj["input"], ref, sink)
+            else:
+                sink.reject(ref, "JSON line without an IRC 'input' string", raw)
+            continue
+        feed_line(line, ref, sink)
+    sink.counters["utf8_repaired_items"] += repaired
