@@ -1,0 +1,120 @@
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from multimodal_pipeline.align import REASONS, align_full
+from multimodal_pipeline.align.core import _candidate_index
+from multimodal_pipeline.align.truth import load_truth, naive_pairs, score_pairs
+from multimodal_pipeline.contracts import AlignedPair, ChatEvent, SpeechSegment, frame_from_records, validate
+from multimodal_pipeline.contracts.align_config import AlignConfig
+
+
+def seg(i, start, text, word_ms=350):
+    words, t = [], start
+    for w in text.split():
+        words.append(dict(word=" " + w, start_ms=t, end_ms=t + word_ms - 50, prob=0.9))
+        t += word_ms
+    return dict(video_id="v", segment_id=f"s{i}", start_ms=start, end_ms=t, text=text, words=words,
+                avg_logprob=-0.2, no_speech_prob=0.01, compression_ratio=1.2)
+
+
+def ev(i, ts, author, text, kind="message", emote=False, deleted=False):
+    frag = dict(type="emote" if emote else "text", text=text, emote_id="1" if emote else None)
+    return dict(video_id="v", event_id=f"e{i}", ts_ms=ts, author=author, author_id=None, text=text, source="t",
+                kind=kind, fragments=[frag], amount=None, deleted=deleted, raw_ref=f"f:{i}")
+
+
+SPEECH = frame_from_records(SpeechSegment, [
+    seg(0, 1000, "okay so this boss is really hard let me try again"),
+    seg(1, 9000, "pixel fox asks what keyboard do you use I use a mechanical keyboard with brown switches"),
+    seg(2, 20000, "thanks moon beam the best pizza is definitely pepperoni with extra cheese"),
+    seg(3, 32000, "my favorite game ever is probably zelda breath of the wild"),
+])
+CHAT = frame_from_records(ChatEvent, [
+    ev(0, 500, "spam_bot", "PogChamp", emote=True),
+    ev(1, 6000, "pixel_fox", "what keyboard do you use?"),
+    ev(2, 16000, "MoonBeam42", "best pizza topping?"),
+    ev(3, 17000, "rando", "lol"),
+    ev(4, 28000, "gamer_guy", "whats your favorite game ever?"),
+    ev(5, 29000, "other", "what is your dog's name?"),
+    ev(6, 30000, "someone", "what game is this", deleted=True),
+    ev(7, 31000, "member", "Welcome to the club", kind="membership"),
+])
+
+
+def test_every_candidate_with_features_decision_and_reason():
+    pairs, calibration, spans = align_full(SPEECH, CHAT, AlignConfig(), "v")
+    validate(pairs, AlignedPair, "aligned_pairs")
+    accepted = {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
+    assert set(accepted) == {"e1", "e2", "e4"}
+    assert accepted["e1"]["read_aloud"] == 1.0 and accepted["e1"]["response_start_ms"] == 9000
+    assert accepted["e2"]["author_named"] and accepted["e2"]["response_start_ms"] == 20000
+    assert accepted["e4"]["lexical_overlap"] > 0 and accepted["e4"]["response_start_ms"] == 32000
+    reasons = dict(pairs.filter(~pl.col("accepted")).group_by("event_id").agg(pl.col("reject_reason").first()).rows())
+    assert reasons["e0"] == "prompt_empty"  # emote-only
+    assert reasons["e6"] == "prompt_deleted" and reasons["e7"] == "prompt_not_a_message"
+    assert set(pairs["reject_reason"].drop_nulls()) <= set(REASONS)
+    # one-to-one: no event and no speech phrase is used twice
+    acc = pairs.filter(pl.col("accepted"))
+    assert acc["event_id"].n_unique() == acc.height and acc["response_start_ms"].n_unique() == acc.height
+    assert calibration.offset_ms == 0 and spans.height >= 4
+
+
+def test_candidates_come_from_a_sorted_search_equal_to_brute_force():
+    rng = np.random.default_rng(1)
+    ts = np.sort(rng.integers(0, 100_000, 300))
+    starts = np.sort(rng.integers(0, 100_000, 200))
+    ev, sp = _candidate_index(ts, starts, -2_000, 20_000)
+    brute = {(i, j) for i in range(len(ts)) for j in range(len(starts)) if -2_000 <= starts[j] - ts[i] <= 20_000}
+    assert set(zip(ev.tolist(), sp.tolist())) == brute and len(ev) == len(brute)
+
+
+def test_read_aloud_and_answer_form_one_response_span():
+    speech = frame_from_records(SpeechSegment, [
+        seg(0, 5000, "pixel fox asks what keyboard do you use"),
+        seg(1, 8300, "I use a mechanical keyboard with brown switches"),  # a short breath after the reading
+        seg(2, 16000, "okay back to the boss fight now"),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 2000, "pixel_fox", "what keyboard do you use?")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    (row,) = pairs.filter(pl.col("accepted")).iter_rows(named=True)
+    assert row["response_start_ms"] == 5000 and row["response_end_ms"] > 8300 + 2000
+    assert "mechanical keyboard" in row["response"]
+
+
+def _script_speech(script: dict, video_id: str) -> pl.DataFrame:
+    rows = [dict(video_id=video_id, segment_id=u["utt_id"], start_ms=u["start_ms"], end_ms=u["end_ms"],
+                 text=u["text"], words=[dict(word=w["word"], start_ms=w["start_ms"], end_ms=w["end_ms"], prob=1.0)
+                                        for w in u["words"]], avg_logprob=0.0, no_speech_prob=0.0,
+                 compression_ratio=1.0) for u in script["utterances"]]
+    return frame_from_records(SpeechSegment, rows)
+
+
+@pytest.fixture(scope="module")
+def stream(tmp_path_factory):
+    from multimodal_pipeline.synth import StreamSpec, generate_stream
+
+    return generate_stream(tmp_path_factory.mktemp("align"), StreamSpec(seed=21, duration_s=240, name="a21"))
+
+
+def test_ground_truth_beats_naive_baseline_and_calibration_recovers_a_chat_offset(stream):
+    from multimodal_pipeline.chat import parse_chat
+
+    speech = _script_speech(json.loads(stream.script.read_text()), "a21")
+    chat = parse_chat(stream.chat["youtube_live_chat"], "a21").events
+    truth = load_truth(stream.truth)
+    pairs, calibration, _ = align_full(speech, chat, AlignConfig(), "a21")
+    ours = score_pairs(pairs.filter(pl.col("accepted")), truth)
+    naive = score_pairs(naive_pairs(speech, chat), truth)
+    assert ours["overall"]["true_answers"] >= 4
+    assert ours["overall"]["f1"] >= 0.7 and ours["overall"]["f1"] > 3 * naive["overall"]["f1"]
+    assert ours["read_aloud"]["recall"] >= 0.75 or ours["read_aloud"]["true_answers"] == 0
+    # the chat log was recorded 30 s late: calibration finds the offset from read-aloud matches
+    late = chat.with_columns(pl.col("ts_ms") + 30_000)
+    shifted, cal, _ = align_full(speech, late, AlignConfig(), "a21")
+    assert abs(cal.offset_ms + 30_000) < 3_000
+    again = score_pairs(shifted.filter(pl.col("accepted")).with_columns(pl.col("event_ts_ms") - 30_000), truth)
+    assert again["overall"]["f1"] >= ours["overall"]["f1"] - 0.15
+    assert calibration.offset_ms == 0
