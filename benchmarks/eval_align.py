@@ -76,12 +76,13 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--speech", choices=["asr", "script"], default="asr")
     parser.add_argument("--chat-format", default="youtube_live_chat")
-    parser.add_argument("--chat-offset-ms", type=int, default=0, help="shift the chat to test lag calibration")
     parser.add_argument("--out", default="align_quality")
+    parser.add_argument("--work", default=None, help="keep generated streams and ASR caches here")
     args = parser.parse_args()
     config = AlignConfig()
     rows = []
     with tempfile.TemporaryDirectory(prefix="eval-align-") as tmp:
+        tmp = args.work or tmp
         for seed in args.seeds:
             rows.append(evaluate_seed(seed, args.minutes, args.speech, args.chat_format, Path(tmp), config))
             print(json.dumps({"seed": seed, "pipeline": rows[-1]["pipeline"]["overall"],

@@ -103,13 +103,22 @@ def calibrate(events: pl.DataFrame, spans: pl.DataFrame, config: AlignConfig) ->
     c = _features(pool, spans, ev, sp, 0, config).filter(pl.col("read_aloud") >= 0.9)
     # the best read-aloud span of each message, kept only when it is unambiguous
     best = c.sort("read_aloud", descending=True).group_by("ev_idx", maintain_order=True).first()
-    lags = best["lag_ms"].to_list()
+    lags = np.asarray(best["lag_ms"].to_list(), dtype=np.int64)
     if len(lags) < config.calibration_min_matches:
-        return Calibration(0, len(lags), lags)
-    # streamers answer no faster than a second or two, but may take much longer: the low tail of the lags is
-    # what a constant chat-to-video offset moves, the median mostly reflects how patient the streamer is
-    offset = int(np.percentile(lags, config.calibration_percentile)) - config.calibration_read_lag_ms
-    return Calibration(offset if abs(offset) >= config.calibration_min_offset_ms else 0, len(lags), lags)
+        return Calibration(0, len(lags), lags.tolist())
+    # The offsets that put the most read-aloud matches into the plausible lag band win (repeated messages and
+    # chance matches far away cannot outvote the consistent ones); the middle of that plateau is the estimate.
+    lo, hi = config.window_start_ms, config.expected_lag_ms + config.lag_decay_ms
+    offsets = np.arange(-w, w + 1, 250)
+    inside = ((lags[None, :] - offsets[:, None] >= lo) & (lags[None, :] - offsets[:, None] <= hi)).sum(axis=1)
+    at_zero = int(inside[np.searchsorted(offsets, 0)])
+    best_count = int(inside.max())
+    candidates = offsets[inside == best_count]
+    offset = int(np.median(candidates))
+    gain_needed = max(config.calibration_min_matches - 1, int(np.ceil(0.25 * len(lags))))
+    if best_count - at_zero < gain_needed or abs(offset) < config.calibration_min_offset_ms:
+        offset = 0
+    return Calibration(offset, len(lags), lags.tolist())
 
 
 def _score(config: AlignConfig) -> pl.Expr:
@@ -132,9 +141,10 @@ def _assign(c: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
     eligible = pl.col("reason").is_null()
     c = c.with_columns(reason=pl.when(eligible & (pl.col("score") < config.accept_threshold))
                        .then(pl.lit("below_threshold")).otherwise(pl.col("reason")))
-    # best score first; on a tie the shorter span (not extended), then the shorter lag
+    # best score first; on a tie the span that runs on past the first pause (a read-aloud and its answer), then the
+    # shorter lag
     order = c.with_row_index("row").filter(pl.col("reason").is_null()).sort(
-        "score", "extended", "lag_ms", descending=[True, False, False])
+        "score", "extended", "lag_ms", descending=[True, True, False])
     used_events: set[int] = set()
     used_phrases: set[int] = set()
     verdict = {}
@@ -187,10 +197,12 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
               .when(pl.col("lag_ms") < 0).then(pl.lit("response_before_message")))
     c = c.with_columns(reason=reason, embedding_similarity=pl.lit(None, pl.Float64))
     if config.use_embeddings and c.height:
-        from multimodal_pipeline.align.embeddings import cosine_similarity
+        from multimodal_pipeline.embeddings import cosine_similarity
 
-        c = c.with_columns(embedding_similarity=pl.Series(
-            cosine_similarity(c["text"].to_list(), c["response"].to_list()), dtype=pl.Float64))
+        rows = c.with_row_index("row").filter(pl.col("reason").is_null())
+        sims = pl.Series(cosine_similarity(rows["text"].to_list(), rows["response"].to_list()), dtype=pl.Float64)
+        c = c.with_row_index("row").join(rows.select("row").with_columns(sim=sims), on="row", how="left").with_columns(
+            embedding_similarity=pl.col("sim")).drop("row", "sim")
     c = c.with_columns(score=_score(config))
     c = _assign(c, config)
     out = c.select(

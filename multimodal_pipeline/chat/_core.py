@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -321,29 +322,16 @@ class Sink:
         """The explicit fragment lists as a List(Struct) series (null where the row has the implicit one)."""
         if frags.count(None) == n:
             return None
-        f_end = [0]
-        f_type: list = []
-        f_text: list = []
-        f_emote: list = []
-        mask = []
-        explicit = False
-        for fl in frags:
-            if fl is None:
-                mask.append(True)
-            else:
-                explicit = True
-                mask.append(False)
-                for t, x, e in fl:
-                    f_type.append(t)
-                    f_text.append(x)
-                    f_emote.append(e)
-            f_end.append(len(f_type))
-        if not explicit:
-            return None
+        flat = [f for fl in frags if fl is not None for f in fl]
+        ends = list(accumulate((len(fl) if fl is not None else 0 for fl in frags), initial=0))
+        f_type = [f[0] for f in flat]  # (not zip(*flat): unpacking a huge argument list is slow)
+        f_text = [f[1] for f in flat]
+        f_emote = [f[2] for f in flat]
         struct = pa.StructArray.from_arrays(
-            [pa.array(f_type, pa.large_string()), pa.array(f_text, pa.large_string()),
-             pa.array(f_emote, pa.large_string())], names=["type", "text", "emote_id"])
-        arr = pa.LargeListArray.from_arrays(pa.array(f_end, pa.int64()), struct, mask=pa.array(mask, pa.bool_()))
+            [pl.Series(f_type, dtype=pl.String).to_arrow(), pl.Series(f_text, dtype=pl.String).to_arrow(),
+             pl.Series(f_emote, dtype=pl.String).to_arrow()], names=["type", "text", "emote_id"])
+        mask = pa.array([fl is None for fl in frags], pa.bool_())
+        arr = pa.LargeListArray.from_arrays(pa.array(ends, pa.int64()), struct, mask=mask)
         return pl.Series("fragments", arr).cast(_FRAGMENT_DTYPE)
 
     def finish(self) -> tuple[pl.DataFrame, pl.DataFrame, dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +65,16 @@ def parse_chat(path: str | Path, video_id: str, fmt: str | None = None,
     else:
         src = Source(path)
     sink = Sink(video_id=video_id, source=fmt, file_name=path.name, config=cfg)
-    if fmt != "empty":
-        ADAPTERS[fmt](src, sink)
-    events, rejects, stats = sink.finish()
+    # millions of small row tuples hold no reference cycles: pausing the cyclic GC while they are built and turned
+    # into columns saves repeated full-heap scans (about a third of the time on large files)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if fmt != "empty":
+            ADAPTERS[fmt](src, sink)
+        events, rejects, stats = sink.finish()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     stats = {"format": fmt, "file": path.name, "json_decoder": JSON_DECODER, **stats}
     return ChatParseResult(events=events, rejects=rejects, format=fmt, stats=stats)

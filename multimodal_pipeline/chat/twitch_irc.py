@@ -148,8 +148,48 @@ def _paid_amount(tags: dict[str, str]) -> str | None:
     return None
 
 
-def feed_line(line: str, ref: str, sink: Sink) -> None:
+def _fast_privmsg(line: str, ref: str | int, sink: Sink) -> bool:
+    """The common case inlined: a tagged PRIVMSG with tmi-sent-ts, no bits, no Hype Chat, no /me. False: not
+    handled (the general path takes the line)."""
+    sp = line.find(" ")
+    if sp < 0:
+        return False
+    try:
+        tags = dict(t.split("=", 1) for t in line[1:sp].split(";"))  # type: ignore[misc]
+    except ValueError:
+        return False
+    rest = line[sp + 1:]
+    sp2 = rest.find(" ")
+    if rest[:1] != ":" or sp2 < 0 or not rest.startswith("PRIVMSG ", sp2 + 1):
+        return False
+    params = rest[sp2 + 9:]
+    sp3 = params.find(" ")
+    stamp = tags.get("tmi-sent-ts")
+    if sp3 < 0 or not stamp or not stamp.isdigit() or "bits" in tags or "pinned-chat-paid-amount" in tags:
+        return False
+    text = params[sp3 + 1:]
+    if text[:1] == ":":
+        text = text[1:]
+    if text.startswith("\x01ACTION "):
+        return False
+    dn = tags.get("display-name")
+    if dn:
+        author = unescape(dn) if "\\" in dn else dn
+    else:
+        prefix = rest[1:sp2]
+        author = tags.get("login") or (prefix.split("!", 1)[0] if "!" in prefix else None)
+    mid = tags.get("id") or None
+    emotes = tags.get("emotes")
+    frags = _emote_frags(text, emotes, sink) if emotes else None
+    sink.rows.append((None, int(stamp), author, tags.get("user-id") or None, text, "message", frags, None, ref,
+                      f"{mid}|{stamp}" if mid else line, mid, False))
+    return True
+
+
+def feed_line(line: str, ref: str | int, sink: Sink) -> None:
     """Parse one IRC line into the sink (or reject / skip it)."""
+    if line[:1] == "@" and _fast_privmsg(line, ref, sink):
+        return
     parts = split_line(line)
     if parts is None:
         sink.reject(ref, "not an IRC line", line)
@@ -245,7 +285,7 @@ def parse(src: Source, sink: Sink) -> None:
         if not raw.strip():
             continue
         sink.items += 1
-        ref = f"{name}:{n}"
+        ref = n
         line, fixed = decode_text(raw)
         repaired += fixed
         if line.startswith("{"):  # JSON Lines of Chatterino snapshots

@@ -30,7 +30,7 @@ class AlignConfig(BaseModel):
     head_words: int = Field(24, description="at most this many words at the start of a response are searched for a "
                             "read-aloud or a name")
     head_slack_words: int = Field(3, description="words allowed before/around the read-aloud message and the name")
-    read_aloud_min: float = Field(0.75, description="share of the message's words spoken for a read-aloud match")
+    read_aloud_min: float = Field(0.6, description="share of the message's words spoken for a read-aloud match")
     min_read_aloud_tokens: int = 3
     expected_lag_ms: int = Field(8_000, description="typical message-to-answer lag; lag prior is flat up to here")
     lag_decay_ms: int = Field(10_000, description="how fast the lag prior decays after expected_lag_ms")
@@ -41,8 +41,6 @@ class AlignConfig(BaseModel):
     calibration_window_ms: int = Field(120_000, description="search radius for read-aloud matches in calibration")
     calibration_min_matches: int = 3
     calibration_sample: int = 4_000
-    calibration_percentile: float = Field(10, description="percentile of read-aloud lags that estimates the offset")
-    calibration_read_lag_ms: int = Field(2_000, description="that percentile's lag when chat and video agree")
     calibration_min_offset_ms: int = Field(3_000, description="smaller estimated offsets are lag noise, not drift")
     use_embeddings: bool = Field(False, description="add sentence-embedding similarity (bundled all-MiniLM-L6-v2)")
     prompt_kinds: tuple[str, ...] = ("message", "paid")
