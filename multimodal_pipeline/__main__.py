@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = sub.add_parser("demo", help="generate a synthetic stream and run every tier on it through Dagster")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--minutes", type=float, default=1.0)
+    demo.add_argument("--minutes", type=float, default=10.0)
     demo.add_argument("--chat-format", default="youtube_live_chat",
                       choices=["youtube_live_chat", "twitch_comments", "twitch_irc"])
 

@@ -13,9 +13,10 @@ def run_inbox(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | 
     return sensor(ctx)
 
 
-def add_videos(root: Path, lines: list[str], instance: dg.DagsterInstance, name: str = "list.txt"):
+def add_videos(root: Path, lines: list[str], instance: dg.DagsterInstance, name: str = "list.txt",
+               config_file: str | Path = ""):
     """Drop a URI list into the inbox and let the real sensor register the partitions; returns (defs, result)."""
-    defs = build_defs(root, config_file="")
+    defs = build_defs(root, config_file=config_file)
     (root / "inbox" / name).write_text("\n".join(lines) + "\n")
     result = run_inbox(defs, instance)
     for request in result.dynamic_partitions_requests:

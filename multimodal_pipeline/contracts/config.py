@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.asr_config import AsrConfig
 from multimodal_pipeline.contracts.chat_config import ChatConfig
+from multimodal_pipeline.contracts.curate_config import CurateConfig
 
 
 class IngestConfig(BaseModel):
@@ -40,3 +41,4 @@ class PipelineConfig(BaseModel):
     asr: AsrConfig = Field(default_factory=AsrConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)
     align: AlignConfig = AlignConfig()
+    curate: CurateConfig = Field(default_factory=CurateConfig)

@@ -37,13 +37,13 @@ def side_table_name(asset: str) -> str:
     return f"{asset}_rejects"
 
 
-def store_rejects(pipeline: PipelineResource, asset: str, partition: str, rejects: pl.DataFrame) -> dict:
+def store_rejects(pipeline: PipelineResource, asset: str, partition: str | None, rejects: pl.DataFrame) -> dict:
     """Rejected rows are kept, never dropped: a content-addressed table beside the asset's own."""
     stored = TableStore(pipeline.layout.tables).write(rejects, side_table_name(asset), partition, 1)
     return {"rejects_path": dg.MetadataValue.path(stored.path), "rejected_rows": stored.rows}
 
 
-def load_rejects(pipeline: PipelineResource, asset: str, partition: str) -> pl.DataFrame:
+def load_rejects(pipeline: PipelineResource, asset: str, partition: str | None) -> pl.DataFrame:
     try:
         return TableStore(pipeline.layout.tables).read(side_table_name(asset), partition)
     except MissingTableError:

@@ -33,7 +33,7 @@ def write_demo_inbox(layout: DataLayout, seed: int, minutes: float, chat_format:
     return inbox_file
 
 
-def run_demo(seed: int = 0, minutes: float = 1.0, chat_format: str = "youtube_live_chat") -> int:
+def run_demo(seed: int = 0, minutes: float = 10.0, chat_format: str = "youtube_live_chat") -> int:
     started = time.monotonic()
     instance = _instance()
     root = default_data_root()

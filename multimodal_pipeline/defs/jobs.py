@@ -14,3 +14,7 @@ video_pipeline = dg.define_asset_job(
 #: Refreshes the DuckDB audit catalog (one view per tier over the current Parquet).
 refresh_catalog = dg.define_asset_job(name="refresh_catalog", selection=dg.AssetSelection.assets("audit_catalog"),
                                       description="Recreate the DuckDB views over the current tables.")
+
+#: The cross-video chain: one snapshot (and model) over every video that passed its gates.
+corpus_pipeline = dg.define_asset_job(name="corpus_pipeline", selection=dg.AssetSelection.tag("mmp/scope", "corpus"),
+                                      description="Corpus snapshot over every curated video that passed its gates.")
