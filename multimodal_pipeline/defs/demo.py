@@ -60,6 +60,15 @@ def run_demo(seed: int = 0, minutes: float = 10.0, chat_format: str = "youtube_l
                   f"{'passed' if check.passed else 'FAILED'}")
         print(f"  run {run.run_id}: {'succeeded' if run.success else 'FAILED'}")
         failed += not run.success
+    if not failed:
+        print("demo: the cross-video corpus over every video that passed its gates (corpus_pipeline)")
+        corpus = defs.resolve_job_def("corpus_pipeline").execute_in_process(instance=instance, raise_on_error=False,
+                                                                            run_config=QUIET)
+        for check in corpus.get_asset_check_evaluations():
+            print(f"  check {check.asset_key.to_user_string()}.{check.check_name}: "
+                  f"{'passed' if check.passed else 'FAILED'}")
+        print(f"  run {corpus.run_id}: {'succeeded' if corpus.success else 'FAILED'}")
+        failed += not corpus.success
     catalog = defs.resolve_job_def("refresh_catalog").execute_in_process(instance=instance, run_config=QUIET)
     views = catalog.asset_materializations_for_node("audit_catalog")[0].metadata["rows"].value
     print(f"demo: DuckDB catalog {layout.catalog}: rows per view {views}")

@@ -41,7 +41,7 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
     """Decode the first audio stream of `src`, resample, encode losslessly into `out_dir/<sha256><ext>`.
 
     Frames are decoded, resampled and encoded one at a time, so memory does not grow with the file's length.
-    `progress(done_ms, total_ms)` is called about every 5 % of the file.
+    `progress(done_ms, total_ms)` is called about every 10 % of the file.
     """
     config = config or AudioConfig()
     if config.codec not in _CONTAINER:
@@ -85,7 +85,7 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
                             done = samples * 1000 / config.sample_rate
                             if done >= next_report:
                                 progress(int(done), total_ms)
-                                next_report = done + total_ms * 0.05
+                                next_report = done + total_ms * 0.1
                 except av.error.FFmpegError as exc:
                     raise MediaError(f"{src}: audio stream cannot be decoded ({exc})") from exc
                 for rframe in resampler.resample(None):
