@@ -16,7 +16,9 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
 
     stream = generate_stream(tmp_path / "site", StreamSpec(seed=0, duration_s=150, name="e2e"))
     config = tmp_path / "pipeline.yaml"
-    config.write_text("curate:\n  split_block_ms: 15000\n")  # a short video still fills three splits
+    # a short video still fills three splits; a few training steps on short sequences keep the test quick
+    config.write_text("curate:\n  split_block_ms: 15000\ntrain:\n  max_steps: 6\n  max_seq_len: 192\n"
+                      "  batch_size: 4\neval:\n  max_new_tokens: 24\n  max_generation_samples: 4\n")
     instance = dg.DagsterInstance.ephemeral()
     with serve_directory(tmp_path / "site") as base:
         defs, sensed = add_videos(data_root, [f"{base}/e2e.mp4 chat={base}/{stream.chat['youtube_live_chat'].name} "
@@ -24,7 +26,7 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
         result = materialize_partition(defs, instance, "e2e")
     assert result.success
     checks = {f"{e.asset_key.to_user_string()}.{e.check_name}": e.passed for e in result.get_asset_check_evaluations()}
-    assert len(checks) >= 22 and all(checks.values()), checks
+    assert len(checks) >= 23 and all(checks.values()), checks
     store = TableStore(data_root / "staged" / "tables")
     speech = store.read("speech_segments", "e2e")
     chat = store.read("chat_events", "e2e")
@@ -45,6 +47,12 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
 
     dataset = load_from_disk(f"{export.metadata['export'].value}/dataset")
     assert sum(len(dataset[s]) for s in dataset) == samples.height
+    checkpoint = store.read("adapter_checkpoint", "e2e").row(0, named=True)
+    assert checkpoint["mlflow_run_id"] and checkpoint["snapshot_id"] == samples["snapshot_id"][0]
+    metrics = store.read("eval_report", "e2e")
+    assert "test_loss" in metrics["metric"].to_list()
+    report = instance.get_latest_materialization_event(dg.AssetKey("eval_report")).asset_materialization
+    assert open(report.metadata["report"].value).read().strip()
     # the cross-video corpus over every partition that passed its gates
     corpus = defs.resolve_job_def("corpus_pipeline").execute_in_process(instance=instance)
     assert corpus.success and store.read("corpus_snapshot", None).height == samples.height

@@ -8,6 +8,7 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.asr_config import AsrConfig
 from multimodal_pipeline.contracts.chat_config import ChatConfig
 from multimodal_pipeline.contracts.curate_config import CurateConfig
+from multimodal_pipeline.contracts.train_config import EvalConfig, TrainConfig
 
 
 class IngestConfig(BaseModel):
@@ -42,3 +43,5 @@ class PipelineConfig(BaseModel):
     chat: ChatConfig = Field(default_factory=ChatConfig)
     align: AlignConfig = AlignConfig()
     curate: CurateConfig = Field(default_factory=CurateConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)

@@ -5,7 +5,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from multimodal_pipeline.defs import aligned_pairs, audio, chat_events, curated_snapshot, raw_video, speech_segments
+from multimodal_pipeline.defs import (
+    aligned_pairs, audio, chat_events, curated_snapshot, raw_video, speech_segments, training,
+)
 from multimodal_pipeline.defs.catalog import build_catalog_asset
 from multimodal_pipeline.defs.io_manager import ContentAddressedParquetIOManager
 from multimodal_pipeline.defs.jobs import corpus_pipeline, refresh_catalog, video_pipeline
@@ -13,7 +15,7 @@ from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.defs.sensors import inbox_sensor
 from multimodal_pipeline.settings import DataLayout, default_config_file, default_data_root
 
-TIER_MODULES = [raw_video, audio, speech_segments, chat_events, aligned_pairs, curated_snapshot]
+TIER_MODULES = [raw_video, audio, speech_segments, chat_events, aligned_pairs, curated_snapshot, training]
 
 
 def build_defs(data_root: str | Path | None = None, config_file: str | Path | None = None) -> dg.Definitions:
