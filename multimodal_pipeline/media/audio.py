@@ -72,15 +72,21 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
                 ostream = out.add_stream(config.codec, rate=config.sample_rate, layout=_LAYOUT[config.channels])
                 ostream.format = "s16"
                 next_report = 0.0
+
+                def write(frames) -> None:
+                    """Encode resampled frames, keeping the running level figures (no whole-file arrays)."""
+                    nonlocal samples, sum_sq, peak
+                    for rframe in frames:
+                        pcm = rframe.to_ndarray()
+                        samples += rframe.samples
+                        sum_sq += float(np.square(pcm, dtype=np.float64).sum())
+                        peak = max(peak, int(np.abs(pcm.astype(np.int32)).max(initial=0)))
+                        out.mux(ostream.encode(rframe))
+
                 try:
                     for frame in inp.decode(stream):
                         frame.pts = None
-                        for rframe in resampler.resample(frame):
-                            pcm = rframe.to_ndarray()
-                            samples += rframe.samples
-                            sum_sq += float(np.square(pcm, dtype=np.float64).sum())
-                            peak = max(peak, int(np.abs(pcm.astype(np.int32)).max(initial=0)))
-                            out.mux(ostream.encode(rframe))
+                        write(resampler.resample(frame))
                         if progress and total_ms:
                             done = samples * 1000 / config.sample_rate
                             if done >= next_report:
@@ -88,12 +94,7 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
                                 next_report = done + total_ms * 0.1
                 except av.error.FFmpegError as exc:
                     raise MediaError(f"{src}: audio stream cannot be decoded ({exc})") from exc
-                for rframe in resampler.resample(None):
-                    pcm = rframe.to_ndarray()
-                    samples += rframe.samples
-                    sum_sq += float(np.square(pcm, dtype=np.float64).sum())
-                    peak = max(peak, int(np.abs(pcm.astype(np.int32)).max(initial=0)))
-                    out.mux(ostream.encode(rframe))
+                write(resampler.resample(None))
                 out.mux(ostream.encode(None))
         if samples == 0:
             raise MediaError(f"{src}: the audio stream decoded to no samples")
