@@ -7,9 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
+from multimodal_pipeline.curate.pipeline import split_manifest  # noqa: F401  (defined once, by curation)
 from multimodal_pipeline.storage.hashing import canonical_json, sha256_bytes, sha256_file
 
-SPLITS = ("train", "val", "test")
 
 
 def dir_manifest(folder: str | Path) -> dict[str, str]:
@@ -29,14 +29,6 @@ def hash_dir(folder: str | Path) -> str:
     if not manifest:
         raise ValueError(f"{folder}: no files to hash")
     return sha256_bytes(json.dumps(sorted(manifest.items()), separators=(",", ":")).encode())
-
-
-def split_manifest(df: pl.DataFrame) -> dict[str, list[str]]:
-    """The sorted sample IDs of each split."""
-    return {
-        split: sorted(df.filter(pl.col("split") == split)["sample_id"].to_list())
-        for split in SPLITS
-    }
 
 
 def split_manifest_sha256(df: pl.DataFrame) -> str:
