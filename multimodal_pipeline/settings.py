@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,17 +69,27 @@ def default_config_file() -> Path | None:
 
 
 def load_config(path: str | Path | None):
-    """Parse a pipeline YAML file into PipelineConfig (defaults for everything it leaves out)."""
+    """Parse a pipeline YAML file into PipelineConfig (defaults for everything it leaves out).
+
+    Parsed once per file version: an edited file (new mtime or size) is read again."""
+    if not path:
+        return _parse_config(None, 0, 0)
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"pipeline config {path} does not exist")
+    stat = path.stat()
+    return _parse_config(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_config(path: str | None, _mtime_ns: int, _size: int):
     import yaml
 
     from multimodal_pipeline.contracts.config import PipelineConfig
 
-    if not path:
+    if path is None:
         return PipelineConfig()
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"pipeline config {path} does not exist")
-    data = yaml.safe_load(path.read_text()) or {}
+    data = yaml.safe_load(Path(path).read_text()) or {}
     try:
         return PipelineConfig.model_validate(data)
     except Exception as exc:

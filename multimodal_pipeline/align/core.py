@@ -29,7 +29,7 @@ class Calibration:
     lags_ms: list[int] = field(default_factory=list)
 
 
-def _prepare_events(chat: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
+def _prepare_events(chat: pl.DataFrame) -> pl.DataFrame:
     events = chat.select("event_id", "ts_ms", "author", "text", "kind", "deleted", "fragments").with_columns(
         # the prompt's words: text fragments only (emotes are not words)
         prompt_words=pl.col("fragments").list.eval(
@@ -180,7 +180,7 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     if video_id is None:
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
     spans = build_spans(speech, config)
-    events = _prepare_events(chat, config)
+    events = _prepare_events(chat)
     cal = calibrate(events, spans, config) if config.calibrate else Calibration(0, 0)
     ts = events["ts_ms"].to_numpy() + cal.offset_ms
     ev, sp = _candidate_index(ts, spans["start_ms"].to_numpy() if spans.height else np.array([], np.int64),

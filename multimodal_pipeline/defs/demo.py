@@ -14,6 +14,15 @@ from multimodal_pipeline.settings import REPO_ROOT, DataLayout, default_data_roo
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
+def _report(run: dg.ExecuteInProcessResult) -> bool:
+    """Print a run's check results and outcome; True when it succeeded."""
+    for check in run.get_asset_check_evaluations():
+        print(f"  check {check.asset_key.to_user_string()}.{check.check_name}: "
+              f"{'passed' if check.passed else 'FAILED'}")
+    print(f"  run {run.run_id}: {'succeeded' if run.success else 'FAILED'}")
+    return run.success
+
+
 def _instance() -> dg.DagsterInstance:
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster_home"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -54,21 +63,12 @@ def run_demo(seed: int = 0, minutes: float = 10.0, chat_format: str = "youtube_l
     for key in keys:
         print(f"demo: materializing every per-video tier of partition '{key}' (run recorded in {instance.root_directory})")
         run = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
-        checks = run.get_asset_check_evaluations()
-        for check in checks:
-            print(f"  check {check.asset_key.to_user_string()}.{check.check_name}: "
-                  f"{'passed' if check.passed else 'FAILED'}")
-        print(f"  run {run.run_id}: {'succeeded' if run.success else 'FAILED'}")
-        failed += not run.success
+        failed += not _report(run)
     if not failed:
         print("demo: the cross-video corpus over every video that passed its gates (corpus_pipeline)")
         corpus = defs.resolve_job_def("corpus_pipeline").execute_in_process(instance=instance, raise_on_error=False,
                                                                             run_config=QUIET)
-        for check in corpus.get_asset_check_evaluations():
-            print(f"  check {check.asset_key.to_user_string()}.{check.check_name}: "
-                  f"{'passed' if check.passed else 'FAILED'}")
-        print(f"  run {corpus.run_id}: {'succeeded' if corpus.success else 'FAILED'}")
-        failed += not corpus.success
+        failed += not _report(corpus)
     catalog = defs.resolve_job_def("refresh_catalog").execute_in_process(instance=instance, run_config=QUIET)
     views = catalog.asset_materializations_for_node("audit_catalog")[0].metadata["rows"].value
     print(f"demo: DuckDB catalog {layout.catalog}: rows per view {views}")
