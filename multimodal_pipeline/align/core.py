@@ -7,13 +7,14 @@ loop over all pairs; features are Polars expressions over the candidate table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
 
-from multimodal_pipeline.align.spans import build_spans
-from multimodal_pipeline.align.text import content_tokens, is_question, name_tokens, tokens
+from multimodal_pipeline.align.spans import build_phrases, build_spans
+from multimodal_pipeline.align.index import Postings, Windows, token_hashes
+from multimodal_pipeline.align.text import STOPWORDS, is_question, name_tokens, tokens
 from multimodal_pipeline.contracts import AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
@@ -29,21 +30,61 @@ class Calibration:
     lags_ms: list[int] = field(default_factory=list)
 
 
-def _prepare_events(chat: pl.DataFrame) -> pl.DataFrame:
+@dataclass(frozen=True)
+class _Events:
+    """Chat events sorted by time (`frame`: one row per event, `ev_idx` its position) and their tokens exploded:
+    the message's distinct words (`msg_*`, with a content-word flag) and the spoken parts of the author's handle."""
+
+    frame: pl.DataFrame
+    msg_event: np.ndarray
+    msg_hash: np.ndarray
+    msg_content: np.ndarray
+    author_event: np.ndarray
+    author_hash: np.ndarray
+
+    def take(self, idx: np.ndarray) -> _Events:
+        new = np.full(self.frame.height, -1, np.int64)
+        new[idx] = np.arange(len(idx))
+        m, a = new[self.msg_event], new[self.author_event]
+        frame = self.frame[idx].with_columns(ev_idx=pl.int_range(len(idx), dtype=pl.Int64))
+        return _Events(frame, m[m >= 0], self.msg_hash[m >= 0], self.msg_content[m >= 0], a[a >= 0],
+                       self.author_hash[a >= 0])
+
+
+def _exploded(frame: pl.DataFrame, column: str) -> tuple[np.ndarray, pl.Series]:
+    """(row index, token) of every token in a list column."""
+    lens = frame[column].list.len().to_numpy()
+    return np.repeat(np.arange(frame.height, dtype=np.int64), lens), frame[column].explode().drop_nulls()
+
+
+def _prepare_events(chat: pl.DataFrame) -> _Events:
     events = chat.select("event_id", "ts_ms", "author", "text", "kind", "deleted", "fragments").with_columns(
         # the prompt's words: text fragments only (emotes are not words)
         prompt_words=pl.col("fragments").list.eval(
             pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
         ).list.drop_nulls().list.join(" "),
-    )
-    events = events.with_columns(
-        msg_tokens=tokens(pl.col("prompt_words")).list.unique(),
-        msg_content=content_tokens(pl.col("prompt_words")),
-        author_tokens=name_tokens(pl.col("author")),
-        is_question=is_question(pl.col("text")),
-    )
-    return (events.drop("fragments", "prompt_words").sort("ts_ms").with_row_index("ev_idx")
-            .with_columns(pl.col("ev_idx").cast(pl.Int64)))
+    ).sort("ts_ms", maintain_order=True)
+    events = events.with_columns(msg_tokens=tokens(pl.col("prompt_words")).list.unique(maintain_order=True),
+                                 is_question=is_question(pl.col("text")))
+    # handles repeat: their spoken parts are worked out once per author
+    authors = events.select(pl.col("author").unique()).with_columns(author_tokens=name_tokens(pl.col("author")))
+    events = events.join(authors, on="author", how="left", maintain_order="left", nulls_equal=True)
+    msg_event, msg_tokens = _exploded(events, "msg_tokens")
+    author_event, author_tokens = _exploded(events, "author_tokens")
+    content = (~msg_tokens.is_in(STOPWORDS) & (msg_tokens.str.len_chars() > 1)).to_numpy()
+    frame = events.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("ev_idx"), "event_id", "ts_ms", "author", "text", "kind",
+        "deleted", "is_question", pl.col("msg_tokens").list.len().cast(pl.Int64).alias("n_msg"),
+        pl.col("author_tokens").list.len().cast(pl.Int64).alias("n_author"),
+    ).with_columns(n_content=pl.Series(np.bincount(msg_event[content], minlength=events.height), dtype=pl.Int64))
+    return _Events(frame, msg_event, token_hashes(msg_tokens), content, author_event, token_hashes(author_tokens))
+
+
+def _postings(spans: pl.DataFrame, phrases: pl.DataFrame) -> Postings:
+    def token_lists(frame: pl.DataFrame) -> pl.Series:
+        return frame.select(tokens(pl.col("text")).alias("tokens"))["tokens"]
+
+    return Postings.build(token_lists(spans), token_lists(phrases))
 
 
 def _density(ts: np.ndarray, window_ms: int) -> np.ndarray:
@@ -52,58 +93,62 @@ def _density(ts: np.ndarray, window_ms: int) -> np.ndarray:
     return (hi - lo - 1) / (2 * window_ms / 1000)
 
 
-def _candidate_index(event_ts: np.ndarray, span_start: np.ndarray, lo_ms: int, hi_ms: int):
-    """(event index, span index) of every span starting in [ts + lo_ms, ts + hi_ms]; sorted search, no nested loop."""
-    lo = np.searchsorted(span_start, event_ts + lo_ms, "left")
-    hi = np.searchsorted(span_start, event_ts + hi_ms, "right")
-    counts = (hi - lo).astype(np.int64)
-    ev = np.repeat(np.arange(len(event_ts), dtype=np.int64), counts)
-    offsets = np.arange(counts.sum(), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    return ev, np.repeat(lo.astype(np.int64), counts) + offsets
-
-
-def _features(events: pl.DataFrame, spans: pl.DataFrame, ev: np.ndarray, sp: np.ndarray, offset_ms: int,
+def _features(events: _Events, spans: pl.DataFrame, postings: Postings, windows: Windows, offset_ms: int,
               config: AlignConfig) -> pl.DataFrame:
-    e = events[ev]
-    s = spans[sp].select(pl.col("start_ms").alias("response_start_ms"), pl.col("end_ms").alias("response_end_ms"),
-                         pl.col("text").alias("response"), "n_words", "prob", "head_tokens", "content",
-                         "first_phrase", "last_phrase", "extended")
-    c = pl.concat([e, s], how="horizontal")
-    n_msg = pl.col("msg_tokens").list.len()
+    """One row per candidate (message, span) with the token-match features; message then span order."""
+    ev, sp = windows.pairs()
+    n_msg = events.frame["n_msg"].to_numpy()
+    n_author = events.frame["n_author"].to_numpy()
     # a read-aloud or a name counts at the start of the response ("<name> asks, <message>", "thanks <name>, ...")
-    n_author = pl.col("author_tokens").list.len()
-    c = c.with_columns(
-        read_head=pl.col("head_tokens").list.head(n_msg + n_author + config.head_slack_words).list.unique(),
-        name_head=pl.col("head_tokens").list.head(n_author + config.head_slack_words).list.unique())
-    return c.with_columns(
+    read_limit = np.minimum(config.head_words, n_msg + n_author + config.head_slack_words)
+    name_limit = np.minimum(config.head_words, n_author + config.head_slack_words)
+    # message words weigh by how rarely the streamer says them (or all the same)
+    w = postings.weights(events.msg_hash) if config.idf_weighting else np.ones(len(events.msg_hash))
+    unseen = float(postings.idf[-1]) if config.idf_weighting else 1.0
+    n_ev = events.frame.height
+    read = postings.hits(windows, events.msg_event, events.msg_hash, read_limit[events.msg_event], w)
+    named = postings.hits(windows, events.author_event, events.author_hash, name_limit[events.author_event])
+    c = events.msg_content
+    shared = postings.hits(windows, events.msg_event[c], events.msg_hash[c],
+                           np.full(int(c.sum()), config.overlap_words), w[c])
+    msg_weight = np.bincount(events.msg_event, weights=w, minlength=n_ev)
+    content_weight = np.bincount(events.msg_event[c], weights=w[c], minlength=n_ev)
+    s = spans[sp].select(pl.col("start_ms").alias("response_start_ms"), pl.col("end_ms").alias("response_end_ms"),
+                         pl.col("text").alias("response"), "span_idx", "n_words", "prob", "first_phrase",
+                         "last_phrase", "extended")
+    cand = pl.concat([events.frame[ev], s], how="horizontal").with_columns(
+        read_hits=pl.Series(read), name_hits=pl.Series(named), shared=pl.Series(shared),
+        msg_weight=pl.Series(msg_weight[ev]), content_weight=pl.Series(content_weight[ev]))
+    return cand.with_columns(
         lag_ms=pl.col("response_start_ms") - (pl.col("ts_ms") + offset_ms),
-        read_aloud=pl.when(n_msg >= config.min_read_aloud_tokens)
-        .then(pl.col("msg_tokens").list.set_intersection(pl.col("read_head")).list.len() / n_msg)
-        .otherwise(0.0),
+        read_aloud=pl.when(pl.col("n_msg") >= config.min_read_aloud_tokens)
+        .then(pl.col("read_hits") / pl.col("msg_weight")).otherwise(0.0),
         # at least half of the handle's spoken parts ("xXRapidBadgerXx" -> "rapid badger")
-        author_named=pl.col("author_tokens").list.set_intersection(pl.col("name_head")).list.len()
-        >= (pl.col("author_tokens").list.len() / 2).ceil().clip(lower_bound=1),
+        author_named=pl.col("name_hits") >= (pl.col("n_author") / 2).ceil().clip(lower_bound=1),
         # shared content words, smoothed so that one shared word of a one-word message is weak evidence
-        lexical_overlap=pl.col("msg_content").list.set_intersection(pl.col("content")).list.len()
-        / (pl.col("msg_content").list.len() + 1),
-    )
+        lexical_overlap=pl.col("shared") / (pl.col("content_weight") + unseen),
+    ).drop("read_hits", "name_hits", "shared", "msg_weight", "content_weight")
 
 
-def calibrate(events: pl.DataFrame, spans: pl.DataFrame, config: AlignConfig) -> Calibration:
+def calibrate(events: _Events, spans: pl.DataFrame, postings: Postings, config: AlignConfig) -> Calibration:
     """Chat-to-speech offset from confident read-aloud matches, searched in a wide window around each message."""
-    pool = events.filter(pl.col("msg_tokens").list.len() >= config.min_read_aloud_tokens + 1)
-    if pool.height == 0 or spans.height == 0:
+    pool = np.flatnonzero(events.frame["n_msg"].to_numpy() >= config.min_read_aloud_tokens + 1)
+    if len(pool) == 0 or spans.height == 0:
         return Calibration(0, 0)
-    if pool.height > config.calibration_sample:
-        pool = pool.gather_every(pool.height // config.calibration_sample + 1)
+    if len(pool) > config.calibration_sample:
+        pool = pool[:: len(pool) // config.calibration_sample + 1]
+    sample = events.take(pool)
     w = config.calibration_window_ms
-    ev, sp = _candidate_index(pool["ts_ms"].to_numpy(), spans["start_ms"].to_numpy(), -w, w)
-    if len(ev) == 0:
+    windows = Windows.search(sample.frame["ts_ms"].to_numpy(), spans["start_ms"].to_numpy(), -w, w)
+    if windows.n_candidates == 0:
         return Calibration(0, 0)
-    c = _features(pool, spans, ev, sp, 0, config).filter(pl.col("read_aloud") >= 0.9)
-    # the best read-aloud span of each message, kept only when it is unambiguous
-    best = c.sort("read_aloud", descending=True).group_by("ev_idx", maintain_order=True).first()
-    lags = np.asarray(best["lag_ms"].to_list(), dtype=np.int64)
+    c = _features(sample, spans, postings, windows, 0, config).filter(pl.col("read_aloud") >= 0.9)
+    # the best read-aloud span of each message, kept only when it is unambiguous: a message said (or a phrase
+    # repeated) at two places farther apart than one response's head is no evidence of the offset
+    best = (c.sort("read_aloud", descending=True, maintain_order=True).group_by("ev_idx", maintain_order=True)
+            .agg(pl.col("lag_ms").first(), spread=pl.col("lag_ms").max() - pl.col("lag_ms").min())
+            .filter(pl.col("spread") <= config.calibration_ambiguity_ms))
+    lags = best["lag_ms"].to_numpy().astype(np.int64)
     if len(lags) < config.calibration_min_matches:
         return Calibration(0, len(lags), lags.tolist())
     # The offsets that put the most read-aloud matches into the plausible lag band win (repeated messages and
@@ -115,7 +160,7 @@ def calibrate(events: pl.DataFrame, spans: pl.DataFrame, config: AlignConfig) ->
     best_count = int(inside.max())
     candidates = offsets[inside == best_count]
     offset = int(np.median(candidates))
-    gain_needed = max(config.calibration_min_matches - 1, int(np.ceil(0.25 * len(lags))))
+    gain_needed = max(config.calibration_min_matches, int(np.ceil(0.25 * len(lags))))
     if best_count - at_zero < gain_needed or abs(offset) < config.calibration_min_offset_ms:
         offset = 0
     return Calibration(offset, len(lags), lags.tolist())
@@ -138,38 +183,37 @@ def _score(config: AlignConfig) -> pl.Expr:
 
 def _assign(c: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
     """Greedy one-to-one assignment by score: a message gets one response, a response answers one message."""
-    eligible = pl.col("reason").is_null()
-    c = c.with_columns(reason=pl.when(eligible & (pl.col("score") < config.accept_threshold))
+    c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("score") < config.accept_threshold))
                        .then(pl.lit("below_threshold")).otherwise(pl.col("reason")))
+    open_rows = np.flatnonzero(c["reason"].is_null().to_numpy())
     # best score first; on a tie the span that runs on past the first pause (a read-aloud and its answer), then the
     # shorter lag
-    order = c.with_row_index("row").filter(pl.col("reason").is_null()).sort(
-        "score", "extended", "lag_ms", descending=[True, True, False])
+    o = c[open_rows]
+    order = open_rows[np.lexsort((o["lag_ms"].to_numpy(), ~o["extended"].to_numpy(), -o["score"].to_numpy()))]
+    ev_col, first_col, last_col = (c[name].to_numpy() for name in ("ev_idx", "first_phrase", "last_phrase"))
+    verdict = np.full(c.height, -1, np.int8)  # -1 not contested, 0 accepted, 1 message answered, 2 response used
     used_events: set[int] = set()
     used_phrases: set[int] = set()
-    verdict = {}
-    for row, ev, first, last in zip(order["row"].to_list(), order["ev_idx"].to_list(),
-                                    order["first_phrase"].to_list(), order["last_phrase"].to_list()):
+    for row, ev, first, last in zip(order.tolist(), ev_col[order].tolist(), first_col[order].tolist(),
+                                    last_col[order].tolist()):
         phrases = range(first, last + 1)
         if ev in used_events:
-            verdict[row] = "message_already_answered"
+            verdict[row] = 1
         elif any(p in used_phrases for p in phrases):
-            verdict[row] = "response_already_used"
+            verdict[row] = 2
         else:
-            verdict[row] = None
+            verdict[row] = 0
             used_events.add(ev)
             used_phrases.update(phrases)
-    rows = pl.DataFrame({"row": list(verdict), "final": list(verdict.values())},
-                        schema={"row": pl.UInt32, "final": pl.String})
-    c = c.with_row_index("row").join(rows, on="row", how="left")
-    accepted = pl.col("row").is_in(rows.filter(pl.col("final").is_null())["row"].implode())
-    return c.with_columns(accepted=accepted,
-                          reject_reason=pl.when(accepted).then(None).otherwise(pl.coalesce("final", "reason")))
+    lost = pl.Series(verdict).replace_strict({1: "message_already_answered", 2: "response_already_used"},
+                                             default=None, return_dtype=pl.String)
+    return c.with_columns(accepted=pl.Series(verdict == 0), reject_reason=pl.coalesce(lost, "reason"))
 
 
 def align(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
           video_id: str | None = None) -> pl.DataFrame:
-    """Every candidate pairing of one video's chat events with its response spans (AlignedPair contract)."""
+    """Every candidate pairing of one video's chat events with its response spans (AlignedPair contract), ordered
+    by message time, then response start."""
     return align_full(speech, chat, config, video_id)[0]
 
 
@@ -179,32 +223,33 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     config = config or AlignConfig()
     if video_id is None:
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
-    spans = build_spans(speech, config)
+    phrases = build_phrases(speech, config)
+    spans = build_spans(phrases, config)
+    postings = _postings(spans, phrases)
     events = _prepare_events(chat)
-    cal = calibrate(events, spans, config) if config.calibrate else Calibration(0, 0)
-    ts = events["ts_ms"].to_numpy() + cal.offset_ms
-    ev, sp = _candidate_index(ts, spans["start_ms"].to_numpy() if spans.height else np.array([], np.int64),
-                              config.window_start_ms, config.window_end_ms)
-    events = events.with_columns(chat_density=pl.Series(_density(ts, config.density_window_ms)))
-    c = _features(events, spans, ev, sp, cal.offset_ms, config).with_columns(span_idx=pl.Series(sp, dtype=pl.Int64))
+    cal = calibrate(events, spans, postings, config) if config.calibrate else Calibration(0, 0)
+    ts = events.frame["ts_ms"].to_numpy() + cal.offset_ms
+    windows = Windows.search(ts, spans["start_ms"].to_numpy(), config.window_start_ms, config.window_end_ms)
+    events = replace(events, frame=events.frame.with_columns(
+        chat_density=pl.Series(_density(ts, config.density_window_ms))))
+    c = _features(events, spans, postings, windows, cal.offset_ms, config)
     reason = (pl.when(~pl.col("kind").is_in(list(config.prompt_kinds))).then(pl.lit("prompt_not_a_message"))
               .when(pl.col("deleted")).then(pl.lit("prompt_deleted"))
-              .when(pl.col("msg_tokens").list.len() == 0).then(pl.lit("prompt_empty"))
+              .when(pl.col("n_msg") == 0).then(pl.lit("prompt_empty"))
               .when(pl.col("n_words") < config.min_response_words).then(pl.lit("response_too_short"))
               .when((pl.col("read_aloud") >= config.read_aloud_min)
-                    & (pl.col("n_words") - pl.col("msg_tokens").list.len() - 2 < config.min_response_words))
+                    & (pl.col("n_words") - pl.col("n_msg") - 2 < config.min_response_words))
               .then(pl.lit("response_only_reads_message"))
               .when(pl.col("lag_ms") < 0).then(pl.lit("response_before_message")))
     c = c.with_columns(reason=reason, embedding_similarity=pl.lit(None, pl.Float64))
     if config.use_embeddings and c.height:
         from multimodal_pipeline.embeddings import cosine_similarity
 
-        rows = c.with_row_index("row").filter(pl.col("reason").is_null())
-        sims = pl.Series(cosine_similarity(rows["text"].to_list(), rows["response"].to_list()), dtype=pl.Float64)
-        c = c.with_row_index("row").join(rows.select("row").with_columns(sim=sims), on="row", how="left").with_columns(
-            embedding_similarity=pl.col("sim")).drop("row", "sim")
-    c = c.with_columns(score=_score(config))
-    c = _assign(c, config)
+        rows = np.flatnonzero(c["reason"].is_null().to_numpy())
+        sims = np.full(c.height, np.nan)
+        sims[rows] = cosine_similarity(c["text"].gather(rows).to_list(), c["response"].gather(rows).to_list())
+        c = c.with_columns(embedding_similarity=pl.Series(sims).fill_nan(None))
+    c = _assign(c.with_columns(score=_score(config)), config)
     out = c.select(
         pl.lit(video_id).alias("video_id"),
         # readable and stable: the event and the span it is paired with
@@ -214,5 +259,5 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
         pl.col("read_aloud").cast(pl.Float64), "author_named", pl.col("lexical_overlap").cast(pl.Float64),
         "is_question", pl.col("chat_density").cast(pl.Float64), "embedding_similarity",
         pl.col("score").cast(pl.Float64), "accepted", "reject_reason",
-    ).sort("event_ts_ms", "response_start_ms")
+    )
     return out.select(list(polars_schema(AlignedPair))), cal, spans

@@ -12,12 +12,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from multimodal_pipeline.align.text import content_tokens, tokens
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
-SPAN_SCHEMA = {"span_idx": pl.Int64, "extended": pl.Boolean, "first_phrase": pl.Int64, "last_phrase": pl.Int64, "start_ms": pl.Int64,
-               "end_ms": pl.Int64, "text": pl.String, "n_words": pl.Int64, "prob": pl.Float64,
-               "head_tokens": pl.List(pl.String), "content": pl.List(pl.String)}
+SPAN_SCHEMA = {"span_idx": pl.Int64, "extended": pl.Boolean, "first_phrase": pl.Int64, "last_phrase": pl.Int64,
+               "start_ms": pl.Int64, "end_ms": pl.Int64, "text": pl.String, "n_words": pl.Int64, "prob": pl.Float64}
 
 
 def speech_words(speech: pl.DataFrame) -> pl.DataFrame:
@@ -43,10 +41,9 @@ def build_phrases(speech: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
             .sort("start_ms").drop("phrase"))
 
 
-def build_spans(speech: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
-    """One span per starting phrase: `span_idx, first_phrase, last_phrase, start_ms, end_ms, text, n_words, prob,
-    head_tokens, content`, sorted by start."""
-    phrases = build_phrases(speech, config)
+def build_spans(phrases: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
+    """One span per starting phrase (and one more where it runs on past a short pause): `span_idx, extended,
+    first_phrase, last_phrase, start_ms, end_ms, text, n_words, prob`, sorted by start."""
     n = phrases.height
     if n == 0:
         return pl.DataFrame(schema=SPAN_SCHEMA)
@@ -79,6 +76,4 @@ def build_spans(speech: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
                            last_phrase=pl.Series(last_all, dtype=pl.Int64), extended=pl.Series(extended))
              .sort("start_ms", "extended")
              .with_columns(span_idx=pl.int_range(pl.len(), dtype=pl.Int64)))
-    spans = spans.with_columns(head_tokens=tokens(pl.col("text")).list.head(config.head_words),
-                               content=content_tokens(pl.col("text")))
     return spans.select(list(SPAN_SCHEMA))

@@ -30,17 +30,23 @@ class AlignConfig(BaseModel):
     head_words: int = Field(24, description="at most this many words at the start of a response are searched for a "
                             "read-aloud or a name")
     head_slack_words: int = Field(3, description="words allowed before/around the read-aloud message and the name")
+    overlap_words: int = Field(24, description="at most this many words at the start of a response are searched "
+                               "for the message's content words")
+    idf_weighting: bool = Field(True, description="weigh message words by how rarely the streamer says them "
+                                "(inverse frequency over the video's phrases)")
     read_aloud_min: float = Field(0.6, description="share of the message's words spoken for a read-aloud match")
     min_read_aloud_tokens: int = 3
     expected_lag_ms: int = Field(8_000, description="typical message-to-answer lag; lag prior is flat up to here")
     lag_decay_ms: int = Field(10_000, description="how fast the lag prior decays after expected_lag_ms")
     density_window_ms: int = 10_000
-    accept_threshold: float = 0.7
+    accept_threshold: float = 0.65
     weights: ScoreWeights = ScoreWeights()
     calibrate: bool = True
     calibration_window_ms: int = Field(120_000, description="search radius for read-aloud matches in calibration")
     calibration_min_matches: int = 3
     calibration_sample: int = 4_000
+    calibration_ambiguity_ms: int = Field(10_000, description="a message read aloud at places farther apart than "
+                                          "this is ambiguous and not used for calibration")
     calibration_min_offset_ms: int = Field(3_000, description="smaller estimated offsets are lag noise, not drift")
     use_embeddings: bool = Field(False, description="add sentence-embedding similarity (bundled all-MiniLM-L6-v2)")
     prompt_kinds: tuple[str, ...] = ("message", "paid")

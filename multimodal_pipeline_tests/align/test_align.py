@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from multimodal_pipeline.align import REASONS, align_full
-from multimodal_pipeline.align.core import _candidate_index
+from multimodal_pipeline.align.index import Postings, Windows, token_hashes
 from multimodal_pipeline.align.truth import load_truth, naive_pairs, score_pairs
 from multimodal_pipeline.contracts import AlignedPair, ChatEvent, SpeechSegment, frame_from_records, validate
 from multimodal_pipeline.contracts.align_config import AlignConfig
@@ -66,9 +66,27 @@ def test_candidates_come_from_a_sorted_search_equal_to_brute_force():
     rng = np.random.default_rng(1)
     ts = np.sort(rng.integers(0, 100_000, 300))
     starts = np.sort(rng.integers(0, 100_000, 200))
-    ev, sp = _candidate_index(ts, starts, -2_000, 20_000)
+    ev, sp = Windows.search(ts, starts, -2_000, 20_000).pairs()
     brute = {(i, j) for i in range(len(ts)) for j in range(len(starts)) if -2_000 <= starts[j] - ts[i] <= 20_000}
     assert set(zip(ev.tolist(), sp.tolist())) == brute and len(ev) == len(brute)
+
+
+def test_token_hits_per_candidate_equal_to_set_intersection():
+    rng = np.random.default_rng(2)
+    vocab = [f"w{i}" for i in range(30)]
+    span_tokens = [[vocab[k] for k in rng.integers(0, 30, rng.integers(0, 12))] for _ in range(80)]
+    # some message words are never spoken
+    msgs = [sorted({vocab[k] if k < 30 else f"unspoken{k}" for k in rng.integers(0, 40, rng.integers(1, 6))})
+            for _ in range(120)]
+    windows = Windows.search(np.sort(rng.integers(0, 80, 120)), np.arange(80), -3, 5)
+    postings = Postings.build(pl.Series(span_tokens, dtype=pl.List(pl.String)))
+    q_event = np.repeat(np.arange(120), [len(m) for m in msgs])
+    q_hash = token_hashes(pl.Series([t for m in msgs for t in m], dtype=pl.String))
+    limit = np.full(len(q_hash), 4)
+    all_hits, head_hits = postings.hits(windows, q_event, q_hash), postings.hits(windows, q_event, q_hash, limit)
+    for row, (i, j) in enumerate(zip(*windows.pairs())):
+        assert all_hits[row] == len(set(msgs[i]) & set(span_tokens[j]))
+        assert head_hits[row] == len(set(msgs[i]) & set(span_tokens[j][:4]))
 
 
 def test_read_aloud_and_answer_form_one_response_span():
