@@ -14,10 +14,14 @@ import polars as pl
 
 from multimodal_pipeline.align.spans import build_phrases, build_spans
 from multimodal_pipeline.align.index import Postings, Windows, token_hashes
-from multimodal_pipeline.align.text import STOPWORDS, is_question, name_tokens, tokens
+from multimodal_pipeline.align.text import is_content, is_question, match_tokens, name_tokens, stem
 from multimodal_pipeline.contracts import AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
+from multimodal_pipeline.contracts.curate_config import CurateConfig
+from multimodal_pipeline.curate.filters import DEFAULT_FILTERS, FilterContext, apply_filters
 
+#: the reasons a candidate is rejected (`prompt_<filter reason>` also comes from curation's prompt filters:
+#: `prompt_bot_command`, `prompt_emote_only`, `prompt_self_promotion`, ...)
 REASONS = ("prompt_not_a_message", "prompt_deleted", "prompt_empty", "response_too_short",
            "response_only_reads_message", "response_before_message",
            "below_threshold", "message_already_answered", "response_already_used")
@@ -57,24 +61,36 @@ def _exploded(frame: pl.DataFrame, column: str) -> tuple[np.ndarray, pl.Series]:
     return np.repeat(np.arange(frame.height, dtype=np.int64), lens), frame[column].explode().drop_nulls()
 
 
-def _prepare_events(chat: pl.DataFrame) -> _Events:
-    events = chat.select("event_id", "ts_ms", "author", "text", "kind", "deleted", "fragments").with_columns(
+def _prompt_rejects(events: pl.DataFrame, curate: CurateConfig, names: tuple[str, ...]) -> pl.Series:
+    """Curation's prompt filters (bot accounts and commands, self-promotion, emote-only), run before alignment so that
+    a message that can never be a prompt does not take a response from one that can: `prompt_<reason>` or null."""
+    filters = [f for f in DEFAULT_FILTERS if f.name in names]
+    if not filters or events.height == 0:
+        return pl.Series("prompt_reject", [None] * events.height, dtype=pl.String)
+    frame, _ = apply_filters(events.rename({"text": "prompt"}), FilterContext(curate), tuple(filters))
+    return frame.select(pl.concat_str(pl.lit("prompt_"), pl.col("reason")).alias("prompt_reject")).to_series()
+
+
+def _prepare_events(chat: pl.DataFrame, config: AlignConfig, curate: CurateConfig) -> _Events:
+    events = chat.select("event_id", "ts_ms", "author", "author_id", "text", "kind", "deleted", "fragments").with_columns(
         # the prompt's words: text fragments only (emotes are not words)
         prompt_words=pl.col("fragments").list.eval(
             pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
         ).list.drop_nulls().list.join(" "),
     ).sort("ts_ms", maintain_order=True)
-    events = events.with_columns(msg_tokens=tokens(pl.col("prompt_words")).list.unique(maintain_order=True),
+    events = events.with_columns(_prompt_rejects(events, curate, config.prompt_filters))
+    events = events.with_columns(msg_tokens=match_tokens(pl.col("prompt_words")).list.unique(maintain_order=True),
                                  is_question=is_question(pl.col("text")))
     # handles repeat: their spoken parts are worked out once per author
-    authors = events.select(pl.col("author").unique()).with_columns(author_tokens=name_tokens(pl.col("author")))
+    authors = events.select(pl.col("author").unique()).with_columns(
+        author_tokens=name_tokens(pl.col("author")).list.eval(stem(pl.element())).list.unique())
     events = events.join(authors, on="author", how="left", maintain_order="left", nulls_equal=True)
     msg_event, msg_tokens = _exploded(events, "msg_tokens")
     author_event, author_tokens = _exploded(events, "author_tokens")
-    content = (~msg_tokens.is_in(STOPWORDS) & (msg_tokens.str.len_chars() > 1)).to_numpy()
+    content = pl.select(is_content(pl.lit(msg_tokens))).to_series().to_numpy()
     frame = events.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("ev_idx"), "event_id", "ts_ms", "author", "text", "kind",
-        "deleted", "is_question", pl.col("msg_tokens").list.len().cast(pl.Int64).alias("n_msg"),
+        "deleted", "prompt_reject", "is_question", pl.col("msg_tokens").list.len().cast(pl.Int64).alias("n_msg"),
         pl.col("author_tokens").list.len().cast(pl.Int64).alias("n_author"),
     ).with_columns(n_content=pl.Series(np.bincount(msg_event[content], minlength=events.height), dtype=pl.Int64))
     return _Events(frame, msg_event, token_hashes(msg_tokens), content, author_event, token_hashes(author_tokens))
@@ -82,7 +98,7 @@ def _prepare_events(chat: pl.DataFrame) -> _Events:
 
 def _postings(spans: pl.DataFrame, phrases: pl.DataFrame) -> Postings:
     def token_lists(frame: pl.DataFrame) -> pl.Series:
-        return frame.select(tokens(pl.col("text")).alias("tokens"))["tokens"]
+        return frame.select(match_tokens(pl.col("text")).alias("tokens"))["tokens"]
 
     return Postings.build(token_lists(spans), token_lists(phrases))
 
@@ -218,15 +234,16 @@ def align(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None =
 
 
 def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
-               video_id: str | None = None) -> tuple[pl.DataFrame, Calibration, pl.DataFrame]:
-    """(candidates, calibration, spans)."""
+               video_id: str | None = None, curate: CurateConfig | None = None,
+               ) -> tuple[pl.DataFrame, Calibration, pl.DataFrame]:
+    """(candidates, calibration, spans). `curate`: the settings of the prompt filters (bots, emotes, promotion)."""
     config = config or AlignConfig()
     if video_id is None:
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
     phrases = build_phrases(speech, config)
     spans = build_spans(phrases, config)
     postings = _postings(spans, phrases)
-    events = _prepare_events(chat)
+    events = _prepare_events(chat, config, curate or CurateConfig())
     cal = calibrate(events, spans, postings, config) if config.calibrate else Calibration(0, 0)
     ts = events.frame["ts_ms"].to_numpy() + cal.offset_ms
     windows = Windows.search(ts, spans["start_ms"].to_numpy(), config.window_start_ms, config.window_end_ms)
@@ -236,6 +253,7 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     reason = (pl.when(~pl.col("kind").is_in(list(config.prompt_kinds))).then(pl.lit("prompt_not_a_message"))
               .when(pl.col("deleted")).then(pl.lit("prompt_deleted"))
               .when(pl.col("n_msg") == 0).then(pl.lit("prompt_empty"))
+              .when(pl.col("prompt_reject").is_not_null()).then(pl.col("prompt_reject"))
               .when(pl.col("n_words") < config.min_response_words).then(pl.lit("response_too_short"))
               .when((pl.col("read_aloud") >= config.read_aloud_min)
                     & (pl.col("n_words") - pl.col("n_msg") - 2 < config.min_response_words))

@@ -26,11 +26,27 @@ def tokens(expr: pl.Expr) -> pl.Expr:
     return expr.fill_null("").str.to_lowercase().str.replace_all("’", "'").str.extract_all(TOKEN)
 
 
-def content_tokens(expr: pl.Expr) -> pl.Expr:
-    """Tokens without stopwords and without one-letter words, as a set (unique)."""
-    return tokens(expr).list.eval(
-        pl.element().filter(~pl.element().is_in(STOPWORDS) & (pl.element().str.len_chars() > 1))
-    ).list.unique()
+def stem(token: pl.Expr) -> pl.Expr:
+    """A light English stemmer for matching words, not for reading: contractions and possessives, plural `s`,
+    `ies`, `ing` and `ed` endings (`tonight's` -> `tonight`, `plans` -> `plan`, `eating` -> `eat`)."""
+    return (token.str.replace(r"'(?:s|re|ll|ve|d|m)$", "")
+            .str.replace(r"^(\w{2,}?)ies$", "${1}y")
+            .str.replace(r"^(\w{3,}?)(?:ing|ed)$", "${1}")
+            .str.replace(r"^(\w{2,}[^s'])s$", "${1}"))
+
+
+def match_tokens(expr: pl.Expr) -> pl.Expr:
+    """Stemmed tokens in order (duplicates kept)."""
+    return tokens(expr).list.eval(stem(pl.element()))
+
+
+#: the stopwords as the stemmer leaves them ("does" -> "doe")
+STOP_STEMS = sorted(set(pl.select(stem(pl.lit(pl.Series(STOPWORDS)))).to_series().to_list()) | set(STOPWORDS))
+
+
+def is_content(stemmed: pl.Expr) -> pl.Expr:
+    """A stemmed token that is neither a stopword nor a single letter."""
+    return ~stemmed.is_in(STOP_STEMS) & (stemmed.str.len_chars() > 1)
 
 
 def is_question(expr: pl.Expr) -> pl.Expr:

@@ -29,7 +29,7 @@ class AlignConfig(BaseModel):
     min_response_words: int = 3
     head_words: int = Field(24, description="at most this many words at the start of a response are searched for a "
                             "read-aloud or a name")
-    head_slack_words: int = Field(3, description="words allowed before/around the read-aloud message and the name")
+    head_slack_words: int = Field(5, description="words allowed before/around the read-aloud message and the name")
     overlap_words: int = Field(24, description="at most this many words at the start of a response are searched "
                                "for the message's content words")
     idf_weighting: bool = Field(True, description="weigh message words by how rarely the streamer says them "
@@ -50,4 +50,6 @@ class AlignConfig(BaseModel):
     calibration_min_offset_ms: int = Field(3_000, description="smaller estimated offsets are lag noise, not drift")
     use_embeddings: bool = Field(False, description="add sentence-embedding similarity (bundled all-MiniLM-L6-v2)")
     prompt_kinds: tuple[str, ...] = ("message", "paid")
+    prompt_filters: tuple[str, ...] = Field(("bot", "url_spam", "emote_only"), description="curation's filters "
+                                            "that also rule a chat message out as a prompt before alignment")
     acceptance_band: tuple[float, float] = Field((0.005, 0.5), description="check: accepted / eligible messages")

@@ -55,7 +55,7 @@ def test_every_candidate_with_features_decision_and_reason():
     reasons = dict(pairs.filter(~pl.col("accepted")).group_by("event_id").agg(pl.col("reject_reason").first()).rows())
     assert reasons["e0"] == "prompt_empty"  # emote-only
     assert reasons["e6"] == "prompt_deleted" and reasons["e7"] == "prompt_not_a_message"
-    assert set(pairs["reject_reason"].drop_nulls()) <= set(REASONS)
+    assert all(r in REASONS or r.startswith("prompt_") for r in pairs["reject_reason"].drop_nulls())
     # one-to-one: no event and no speech phrase is used twice
     acc = pairs.filter(pl.col("accepted"))
     assert acc["event_id"].n_unique() == acc.height and acc["response_start_ms"].n_unique() == acc.height
