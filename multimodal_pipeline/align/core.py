@@ -2,7 +2,10 @@
 
 Every candidate (chat event, response span) is returned with its features, score, `accepted` flag and, when
 rejected, the reason. Candidates come from a sorted search (numpy.searchsorted over span starts), never a nested
-loop over all pairs; features are Polars expressions over the candidate table.
+loop over all pairs. Word matches (read aloud, name, shared words) are counted per candidate from a sorted posting
+array of the spans' stemmed tokens (`index.py`), each message word weighted by how rarely the streamer says it in
+this video (inverse document frequency over the phrases), so that "game" or "so" is weak evidence and "Spirited
+Away" is strong; the rest are Polars expressions over the candidate table.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ import numpy as np
 import polars as pl
 
 from multimodal_pipeline.align.spans import build_phrases, build_spans
-from multimodal_pipeline.align.index import Postings, Windows, token_hashes
-from multimodal_pipeline.align.text import is_content, is_question, match_tokens, name_tokens, stem
+from multimodal_pipeline.align.index import Postings, Tokens, Windows
+from multimodal_pipeline.align.text import is_content, is_question, name_tokens, stem_series, tokens
 from multimodal_pipeline.contracts import AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.curate_config import CurateConfig
@@ -36,71 +39,76 @@ class Calibration:
 
 @dataclass(frozen=True)
 class _Events:
-    """Chat events sorted by time (`frame`: one row per event, `ev_idx` its position) and their tokens exploded:
-    the message's distinct words (`msg_*`, with a content-word flag) and the spoken parts of the author's handle."""
+    """Chat events sorted by time (`frame`: one row per event, `ev_idx` its position) and their tokens: the
+    message's distinct stemmed words (`msg`, with a content-word flag) and the spoken parts of the author's handle."""
 
     frame: pl.DataFrame
-    msg_event: np.ndarray
-    msg_hash: np.ndarray
+    msg: Tokens
     msg_content: np.ndarray
-    author_event: np.ndarray
-    author_hash: np.ndarray
+    author: Tokens
+    source: pl.DataFrame  # the chat rows in `frame`'s order, all columns the prompt filters read
 
     def take(self, idx: np.ndarray) -> _Events:
         new = np.full(self.frame.height, -1, np.int64)
         new[idx] = np.arange(len(idx))
-        m, a = new[self.msg_event], new[self.author_event]
+
+        def sub(t: Tokens) -> tuple[Tokens, np.ndarray]:
+            row = new[t.row]
+            keep = row >= 0
+            return Tokens(row[keep], t.pos[keep], t.hash[keep]), keep
+
+        msg, keep = sub(self.msg)
         frame = self.frame[idx].with_columns(ev_idx=pl.int_range(len(idx), dtype=pl.Int64))
-        return _Events(frame, m[m >= 0], self.msg_hash[m >= 0], self.msg_content[m >= 0], a[a >= 0],
-                       self.author_hash[a >= 0])
+        return _Events(frame, msg, self.msg_content[keep], sub(self.author)[0], self.source[idx])
 
 
-def _exploded(frame: pl.DataFrame, column: str) -> tuple[np.ndarray, pl.Series]:
-    """(row index, token) of every token in a list column."""
-    lens = frame[column].list.len().to_numpy()
-    return np.repeat(np.arange(frame.height, dtype=np.int64), lens), frame[column].explode().drop_nulls()
+def _prompt_rejects(c: pl.DataFrame, events: _Events, config: AlignConfig, curate: CurateConfig) -> pl.DataFrame:
+    """Curation's prompt filters (bot accounts and commands, self-promotion, emote-only) before the assignment, so
+    that a message that can never be a prompt does not take a response from one that can: every candidate of such a
+    message is rejected with `prompt_<reason>`. They run on the messages with a candidate at or above the threshold
+    (any other message's candidates are rejected already)."""
+    filters = tuple(f for f in DEFAULT_FILTERS if f.name in config.prompt_filters)
+    contenders = c.filter(pl.col("reason").is_null() & (pl.col("score") >= config.accept_threshold))["ev_idx"].unique()
+    if not filters or contenders.len() == 0:
+        return c
+    rows = events.source[contenders.to_numpy()].rename({"text": "prompt"})
+    frame, _ = apply_filters(rows, FilterContext(curate), filters)
+    rejected = frame.select(ev_idx=contenders, prompt_reject=pl.concat_str(pl.lit("prompt_"), pl.col("reason")))
+    return (c.join(rejected, on="ev_idx", how="left", maintain_order="left")
+            .with_columns(reason=pl.coalesce("prompt_reject", "reason")).drop("prompt_reject"))
 
 
-def _prompt_rejects(events: pl.DataFrame, curate: CurateConfig, names: tuple[str, ...]) -> pl.Series:
-    """Curation's prompt filters (bot accounts and commands, self-promotion, emote-only), run before alignment so that
-    a message that can never be a prompt does not take a response from one that can: `prompt_<reason>` or null."""
-    filters = [f for f in DEFAULT_FILTERS if f.name in names]
-    if not filters or events.height == 0:
-        return pl.Series("prompt_reject", [None] * events.height, dtype=pl.String)
-    frame, _ = apply_filters(events.rename({"text": "prompt"}), FilterContext(curate), tuple(filters))
-    return frame.select(pl.concat_str(pl.lit("prompt_"), pl.col("reason")).alias("prompt_reject")).to_series()
-
-
-def _prepare_events(chat: pl.DataFrame, config: AlignConfig, curate: CurateConfig) -> _Events:
-    events = chat.select("event_id", "ts_ms", "author", "author_id", "text", "kind", "deleted", "fragments").with_columns(
-        # the prompt's words: text fragments only (emotes are not words)
-        prompt_words=pl.col("fragments").list.eval(
-            pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
-        ).list.drop_nulls().list.join(" "),
-    ).sort("ts_ms", maintain_order=True)
-    events = events.with_columns(_prompt_rejects(events, curate, config.prompt_filters))
-    events = events.with_columns(msg_tokens=match_tokens(pl.col("prompt_words")).list.unique(maintain_order=True),
-                                 is_question=is_question(pl.col("text")))
+def _prepare_events(chat: pl.DataFrame) -> _Events:
+    columns = ("event_id", "ts_ms", "author", "author_id", "text", "kind", "deleted", "fragments")
+    source = chat.select(columns).sort("ts_ms", maintain_order=True)
+    events = source.with_columns(is_question=is_question(pl.col("text")))
+    # the prompt's words: text fragments only (emotes are not words)
+    words = events.select(tokens(pl.col("fragments").list.eval(
+        pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
+    ).list.drop_nulls().list.join(" ")))
+    msg_all = Tokens.of(words.to_series(), stem_series)
+    content = pl.select(is_content(pl.lit(stem_series(words.to_series().explode().drop_nulls())))).to_series()
+    first = msg_all.first_mask()
     # handles repeat: their spoken parts are worked out once per author
-    authors = events.select(pl.col("author").unique()).with_columns(
-        author_tokens=name_tokens(pl.col("author")).list.eval(stem(pl.element())).list.unique())
-    events = events.join(authors, on="author", how="left", maintain_order="left", nulls_equal=True)
-    msg_event, msg_tokens = _exploded(events, "msg_tokens")
-    author_event, author_tokens = _exploded(events, "author_tokens")
-    content = pl.select(is_content(pl.lit(msg_tokens))).to_series().to_numpy()
+    authors = events.select(pl.col("author").unique(maintain_order=True)).with_row_index("a")
+    author_idx = events.join(authors, on="author", how="left", maintain_order="left", nulls_equal=True)["a"]
+    handle = authors.select(name_tokens(pl.col("author"))).to_series().gather(author_idx)
+    msg = Tokens(msg_all.row[first], msg_all.pos[first], msg_all.hash[first])
+    author = Tokens.of(handle, stem_series).distinct()
+    n = events.height
     frame = events.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("ev_idx"), "event_id", "ts_ms", "author", "text", "kind",
-        "deleted", "prompt_reject", "is_question", pl.col("msg_tokens").list.len().cast(pl.Int64).alias("n_msg"),
-        pl.col("author_tokens").list.len().cast(pl.Int64).alias("n_author"),
-    ).with_columns(n_content=pl.Series(np.bincount(msg_event[content], minlength=events.height), dtype=pl.Int64))
-    return _Events(frame, msg_event, token_hashes(msg_tokens), content, author_event, token_hashes(author_tokens))
+        "deleted", "is_question",
+    ).with_columns(n_msg=pl.Series(np.bincount(msg.row, minlength=n), dtype=pl.Int64),
+                   n_author=pl.Series(np.bincount(author.row, minlength=n), dtype=pl.Int64))
+    return _Events(frame, msg, content.to_numpy()[first], author, source)
 
 
 def _postings(spans: pl.DataFrame, phrases: pl.DataFrame) -> Postings:
-    def token_lists(frame: pl.DataFrame) -> pl.Series:
-        return frame.select(match_tokens(pl.col("text")).alias("tokens"))["tokens"]
+    def token_rows(frame: pl.DataFrame) -> Tokens:
+        return Tokens.of(frame.select(tokens(pl.col("text"))).to_series(), stem_series)
 
-    return Postings.build(token_lists(spans), token_lists(phrases))
+    return Postings.build(token_rows(spans), spans.height, token_rows(phrases), phrases.height)
 
 
 def _density(ts: np.ndarray, window_ms: int) -> np.ndarray:
@@ -119,16 +127,15 @@ def _features(events: _Events, spans: pl.DataFrame, postings: Postings, windows:
     read_limit = np.minimum(config.head_words, n_msg + n_author + config.head_slack_words)
     name_limit = np.minimum(config.head_words, n_author + config.head_slack_words)
     # message words weigh by how rarely the streamer says them (or all the same)
-    w = postings.weights(events.msg_hash) if config.idf_weighting else np.ones(len(events.msg_hash))
+    w = postings.weights(events.msg.hash) if config.idf_weighting else np.ones(len(events.msg.hash))
     unseen = float(postings.idf[-1]) if config.idf_weighting else 1.0
     n_ev = events.frame.height
-    read = postings.hits(windows, events.msg_event, events.msg_hash, read_limit[events.msg_event], w)
-    named = postings.hits(windows, events.author_event, events.author_hash, name_limit[events.author_event])
-    c = events.msg_content
-    shared = postings.hits(windows, events.msg_event[c], events.msg_hash[c],
-                           np.full(int(c.sum()), config.overlap_words), w[c])
-    msg_weight = np.bincount(events.msg_event, weights=w, minlength=n_ev)
-    content_weight = np.bincount(events.msg_event[c], weights=w[c], minlength=n_ev)
+    msg, author, c = events.msg, events.author, events.msg_content
+    read = postings.hits(windows, msg.row, msg.hash, read_limit[msg.row], w)
+    named = postings.hits(windows, author.row, author.hash, name_limit[author.row])
+    shared = postings.hits(windows, msg.row[c], msg.hash[c], np.full(int(c.sum()), config.overlap_words), w[c])
+    msg_weight = np.bincount(msg.row, weights=w, minlength=n_ev)
+    content_weight = np.bincount(msg.row[c], weights=w[c], minlength=n_ev)
     s = spans[sp].select(pl.col("start_ms").alias("response_start_ms"), pl.col("end_ms").alias("response_end_ms"),
                          pl.col("text").alias("response"), "span_idx", "n_words", "prob", "first_phrase",
                          "last_phrase", "extended")
@@ -243,7 +250,7 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     phrases = build_phrases(speech, config)
     spans = build_spans(phrases, config)
     postings = _postings(spans, phrases)
-    events = _prepare_events(chat, config, curate or CurateConfig())
+    events = _prepare_events(chat)
     cal = calibrate(events, spans, postings, config) if config.calibrate else Calibration(0, 0)
     ts = events.frame["ts_ms"].to_numpy() + cal.offset_ms
     windows = Windows.search(ts, spans["start_ms"].to_numpy(), config.window_start_ms, config.window_end_ms)
@@ -253,7 +260,6 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     reason = (pl.when(~pl.col("kind").is_in(list(config.prompt_kinds))).then(pl.lit("prompt_not_a_message"))
               .when(pl.col("deleted")).then(pl.lit("prompt_deleted"))
               .when(pl.col("n_msg") == 0).then(pl.lit("prompt_empty"))
-              .when(pl.col("prompt_reject").is_not_null()).then(pl.col("prompt_reject"))
               .when(pl.col("n_words") < config.min_response_words).then(pl.lit("response_too_short"))
               .when((pl.col("read_aloud") >= config.read_aloud_min)
                     & (pl.col("n_words") - pl.col("n_msg") - 2 < config.min_response_words))
@@ -267,7 +273,8 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
         sims = np.full(c.height, np.nan)
         sims[rows] = cosine_similarity(c["text"].gather(rows).to_list(), c["response"].gather(rows).to_list())
         c = c.with_columns(embedding_similarity=pl.Series(sims).fill_nan(None))
-    c = _assign(c.with_columns(score=_score(config)), config)
+    c = _prompt_rejects(c.with_columns(score=_score(config)), events, config, curate or CurateConfig())
+    c = _assign(c, config)
     out = c.select(
         pl.lit(video_id).alias("video_id"),
         # readable and stable: the event and the span it is paired with

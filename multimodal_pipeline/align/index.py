@@ -8,6 +8,7 @@ per candidate with a weighted bincount.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,31 @@ class Windows:
 
 
 @dataclass(frozen=True)
+class Tokens:
+    """Tokens exploded: the row (message, span, phrase) each comes from, its position there, its hash."""
+
+    row: np.ndarray
+    pos: np.ndarray
+    hash: np.ndarray
+
+    @classmethod
+    def of(cls, lists: pl.Series, normalize: Callable[[pl.Series], pl.Series] | None = None) -> Tokens:
+        """From one list of tokens per row; `normalize` maps the flat token Series (a stemmer)."""
+        row, pos = expand(np.zeros(len(lists), np.int64), lists.list.len().to_numpy())
+        flat = lists.explode().drop_nulls()
+        return cls(row, pos, token_hashes(normalize(flat) if normalize else flat))
+
+    def first_mask(self) -> np.ndarray:
+        """True at the first occurrence of each (row, token)."""
+        first = pl.DataFrame({"r": self.row, "h": self.hash}).select(pl.struct("r", "h").is_first_distinct())
+        return first.to_series().to_numpy()
+
+    def distinct(self) -> Tokens:
+        keep = self.first_mask()
+        return Tokens(self.row[keep], self.pos[keep], self.hash[keep])
+
+
+@dataclass(frozen=True)
 class Postings:
     """Sorted unique (token, span) keys of the spans' tokens, with the token's first position in the span."""
 
@@ -64,24 +90,18 @@ class Postings:
     idf: np.ndarray  # per vocabulary token, and one more entry for a token never spoken
 
     @classmethod
-    def build(cls, span_tokens: pl.Series, doc_tokens: pl.Series | None = None) -> Postings:
-        """`span_tokens`: one list of tokens per span, in span order. `doc_tokens`: the documents (phrases) the
-        tokens' inverse document frequency is counted over, log((N + 1) / (df + 1))."""
-        n_spans = len(span_tokens)
-        lens = span_tokens.list.len().to_numpy().astype(np.int64)
-        span, pos = expand(np.zeros(n_spans, np.int64), lens)
-        flat = span_tokens.explode().drop_nulls()
-        vocab, token_id = np.unique(token_hashes(flat), return_inverse=True)
-        key, first = np.unique(token_id.astype(np.int64) * max(n_spans, 1) + span, return_index=True)
+    def build(cls, spans: Tokens, n_spans: int, docs: Tokens | None = None, n_docs: int = 0) -> Postings:
+        """`spans`: the spans' tokens (row = span index). `docs`: the documents (phrases) the tokens' inverse
+        document frequency is counted over, log((N + 1) / (df + 1))."""
+        vocab, token_id = np.unique(spans.hash, return_inverse=True)
+        key, first = np.unique(token_id.astype(np.int64) * max(n_spans, 1) + spans.row, return_index=True)
         idf = np.ones(len(vocab) + 1)
-        if doc_tokens is not None and len(doc_tokens):
-            doc_lens = doc_tokens.list.len().to_numpy().astype(np.int64)
-            doc = np.repeat(np.arange(len(doc_tokens), dtype=np.int64), doc_lens)
-            tid, found = cls._lookup(vocab, token_hashes(doc_tokens.explode().drop_nulls()))
-            pairs = np.unique(tid[found].astype(np.int64) * len(doc_tokens) + doc[found])
-            df = np.bincount(pairs // len(doc_tokens), minlength=len(vocab) + 1)
-            idf = np.log((len(doc_tokens) + 1) / (df + 1))
-        return cls(vocab, key, pos[first], n_spans, idf)
+        if docs is not None and n_docs:
+            tid, found = cls._lookup(vocab, docs.hash)
+            pairs = np.unique(tid[found].astype(np.int64) * n_docs + docs.row[found])
+            df = np.bincount(pairs // n_docs, minlength=len(vocab) + 1)
+            idf = np.log((n_docs + 1) / (df + 1))
+        return cls(vocab, key, spans.pos[first], n_spans, idf)
 
     @staticmethod
     def _lookup(vocab: np.ndarray, q_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

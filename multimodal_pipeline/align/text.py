@@ -35,9 +35,10 @@ def stem(token: pl.Expr) -> pl.Expr:
             .str.replace(r"^(\w{2,}[^s'])s$", "${1}"))
 
 
-def match_tokens(expr: pl.Expr) -> pl.Expr:
-    """Stemmed tokens in order (duplicates kept)."""
-    return tokens(expr).list.eval(stem(pl.element()))
+def stem_series(tokens: pl.Series) -> pl.Series:
+    """`stem` of a (long) Series of tokens, worked out once per distinct token."""
+    distinct = tokens.unique()
+    return tokens.replace_strict(distinct, pl.select(stem(pl.lit(distinct))).to_series())
 
 
 #: the stopwords as the stemmer leaves them ("does" -> "doe")

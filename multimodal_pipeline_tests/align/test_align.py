@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from multimodal_pipeline.align import REASONS, align_full
-from multimodal_pipeline.align.index import Postings, Windows, token_hashes
+from multimodal_pipeline.align.index import Postings, Tokens, Windows, token_hashes
 from multimodal_pipeline.align.truth import load_truth, naive_pairs, score_pairs
 from multimodal_pipeline.contracts import AlignedPair, ChatEvent, SpeechSegment, frame_from_records, validate
 from multimodal_pipeline.contracts.align_config import AlignConfig
@@ -79,7 +79,7 @@ def test_token_hits_per_candidate_equal_to_set_intersection():
     msgs = [sorted({vocab[k] if k < 30 else f"unspoken{k}" for k in rng.integers(0, 40, rng.integers(1, 6))})
             for _ in range(120)]
     windows = Windows.search(np.sort(rng.integers(0, 80, 120)), np.arange(80), -3, 5)
-    postings = Postings.build(pl.Series(span_tokens, dtype=pl.List(pl.String)))
+    postings = Postings.build(Tokens.of(pl.Series(span_tokens, dtype=pl.List(pl.String))), len(span_tokens))
     q_event = np.repeat(np.arange(120), [len(m) for m in msgs])
     q_hash = token_hashes(pl.Series([t for m in msgs for t in m], dtype=pl.String))
     limit = np.full(len(q_hash), 4)
@@ -100,6 +100,36 @@ def test_read_aloud_and_answer_form_one_response_span():
     (row,) = pairs.filter(pl.col("accepted")).iter_rows(named=True)
     assert row["response_start_ms"] == 5000 and row["response_end_ms"] > 8300 + 2000
     assert "mechanical keyboard" in row["response"]
+
+
+def test_stemmed_matches_and_rare_words_weigh_more_than_frequent_ones():
+    from multimodal_pipeline.align.text import stem
+
+    assert pl.select(stem(pl.lit(pl.Series(["plans", "tonight's", "eating", "stories", "is", "was"])))).to_series(
+    ).to_list() == ["plan", "tonight", "eat", "story", "is", "was"]
+    # the streamer says "game" all the time and "tonight" once: a message sharing "tonight" (in another form) is
+    # better evidence than one sharing "game"
+    speech = frame_from_records(SpeechSegment, [
+        seg(i, 1000 + 4000 * i, t) for i, t in enumerate([
+            "this game is hard", "what a game", "the game never ends", "okay game on",
+            "tonight's plan is pizza after the stream", "the boss in this game is mean"])])
+    chat = frame_from_records(ChatEvent, [ev(1, 15_000, "a", "any plans for tonight"),
+                                          ev(2, 15_500, "b", "nice game")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    tonight = pairs.filter((pl.col("event_id") == "e1") & (pl.col("response_start_ms") == 17_000))
+    game = pairs.filter((pl.col("event_id") == "e2") & (pl.col("response_start_ms") == 21_000))
+    assert tonight["lexical_overlap"][0] > 2 * game["lexical_overlap"][0] > 0
+    assert pairs.filter(pl.col("accepted"))["event_id"].to_list() == ["e1"]
+
+
+def test_commands_and_self_promotion_are_not_prompts():
+    speech = frame_from_records(SpeechSegment, [seg(0, 3000, "thanks pixel fox for the follow welcome in")])
+    chat = frame_from_records(ChatEvent, [ev(1, 1000, "pixel_fox", "!uptime"),
+                                          ev(2, 1500, "pixel_fox", "follow me at twitch.tv/pixelfox")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    reasons = dict(pairs.select("event_id", "reject_reason").rows())
+    assert reasons == {"e1": "prompt_bot_command", "e2": "prompt_self_promotion"}
+    assert not pairs["accepted"].any()
 
 
 def _script_speech(script: dict, video_id: str) -> pl.DataFrame:
