@@ -131,9 +131,9 @@ def _features(events: _Events, spans: pl.DataFrame, postings: Postings, windows:
     unseen = float(postings.idf[-1]) if config.idf_weighting else 1.0
     n_ev = events.frame.height
     msg, author, c = events.msg, events.author, events.msg_content
-    read = postings.hits(windows, msg.row, msg.hash, read_limit[msg.row], w)
+    read, shared = postings.hits_many(windows, msg.row, msg.hash, [
+        (read_limit[msg.row], w), (np.full(len(msg.row), config.overlap_words), np.where(c, w, 0.0))])
     named = postings.hits(windows, author.row, author.hash, name_limit[author.row])
-    shared = postings.hits(windows, msg.row[c], msg.hash[c], np.full(int(c.sum()), config.overlap_words), w[c])
     msg_weight = np.bincount(msg.row, weights=w, minlength=n_ev)
     content_weight = np.bincount(msg.row[c], weights=w[c], minlength=n_ev)
     s = spans[sp].select(pl.col("start_ms").alias("response_start_ms"), pl.col("end_ms").alias("response_end_ms"),

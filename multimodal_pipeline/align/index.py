@@ -119,17 +119,27 @@ class Postings:
              q_weight: np.ndarray | None = None) -> np.ndarray:
         """Per candidate: the summed weight of the query tokens (rows of message, token hash, position limit,
         weight) found in the candidate span at a position below the limit."""
+        return self.hits_many(windows, q_event, q_hash, [(q_limit, q_weight)])[0]
+
+    def hits_many(self, windows: Windows, q_event: np.ndarray, q_hash: np.ndarray,
+                  measures: list[tuple[np.ndarray | None, np.ndarray | None]]) -> list[np.ndarray]:
+        """`hits` for several (limit, weight) measures of the same query tokens, searched once. A weight of 0 leaves
+        a token out of a measure."""
         n = windows.n_candidates
         if len(self.vocab) == 0 or len(q_hash) == 0 or n == 0:
-            return np.zeros(n)
+            return [np.zeros(n) for _ in measures]
         token_id, found = self._lookup(self.vocab, q_hash)
         q_event, token_id = q_event[found], token_id[found].astype(np.int64)
         base = token_id * self.n_spans + windows.lo[q_event]
         a = np.searchsorted(self.key, base)
         b = np.searchsorted(self.key, base + windows.count[q_event])
         q, hit = expand(a, b - a)
-        keep = np.ones(len(hit), bool) if q_limit is None else self.pos[hit] < q_limit[found][q]
         ev = q_event[q]
         row = windows.row0[ev] + (self.key[hit] - token_id[q] * self.n_spans) - windows.lo[ev]
-        weight = None if q_weight is None else q_weight[found][q][keep]
-        return np.bincount(row[keep], weights=weight, minlength=n).astype(np.float64)
+        pos = self.pos[hit]
+        out = []
+        for limit, weight in measures:
+            keep = slice(None) if limit is None else pos < limit[found][q]
+            w = None if weight is None else weight[found][q][keep]
+            out.append(np.bincount(row[keep], weights=w, minlength=n).astype(np.float64))
+        return out
