@@ -17,7 +17,15 @@ import polars as pl
 
 from multimodal_pipeline.align.spans import build_phrases, build_spans
 from multimodal_pipeline.align.index import Postings, Tokens, Windows
-from multimodal_pipeline.align.text import is_content, is_question, name_tokens, stem_series, tokens
+from multimodal_pipeline.align.text import (
+    is_content,
+    is_question,
+    name_tokens,
+    split_run_together,
+    stem,
+    stem_series,
+    tokens,
+)
 from multimodal_pipeline.contracts import AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.curate_config import CurateConfig
@@ -78,7 +86,8 @@ def _prompt_rejects(c: pl.DataFrame, events: _Events, config: AlignConfig, curat
             .with_columns(reason=pl.coalesce("prompt_reject", "reason")).drop("prompt_reject"))
 
 
-def _prepare_events(chat: pl.DataFrame) -> _Events:
+def _prepare_events(chat: pl.DataFrame, spoken: set[str]) -> _Events:
+    """`spoken`: the (stemmed) words the streamer says in this video."""
     columns = ("event_id", "ts_ms", "author", "author_id", "text", "kind", "deleted", "fragments")
     source = chat.select(columns).sort("ts_ms", maintain_order=True)
     events = source.with_columns(is_question=is_question(pl.col("text")))
@@ -92,9 +101,12 @@ def _prepare_events(chat: pl.DataFrame) -> _Events:
     # handles repeat: their spoken parts are worked out once per author
     authors = events.select(pl.col("author").unique(maintain_order=True)).with_row_index("a")
     author_idx = events.join(authors, on="author", how="left", maintain_order="left", nulls_equal=True)["a"]
-    handle = authors.select(name_tokens(pl.col("author"))).to_series().gather(author_idx)
+    handle = authors.select(name_tokens(pl.col("author")).list.eval(stem(pl.element()))).to_series()
+    # "penguinmoon" is said "penguin moon": run-together handles split into words the streamer says
+    handle = pl.Series([[w for t in parts for w in split_run_together(t, spoken)] for parts in handle.to_list()],
+                       dtype=pl.List(pl.String)).gather(author_idx)
     msg = Tokens(msg_all.row[first], msg_all.pos[first], msg_all.hash[first])
-    author = Tokens.of(handle, stem_series).distinct()
+    author = Tokens.of(handle).distinct()
     n = events.height
     frame = events.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("ev_idx"), "event_id", "ts_ms", "author", "text", "kind",
@@ -104,11 +116,17 @@ def _prepare_events(chat: pl.DataFrame) -> _Events:
     return _Events(frame, msg, content.to_numpy()[first], author, source)
 
 
-def _postings(spans: pl.DataFrame, phrases: pl.DataFrame) -> Postings:
-    def token_rows(frame: pl.DataFrame) -> Tokens:
-        return Tokens.of(frame.select(tokens(pl.col("text"))).to_series(), stem_series)
+def _token_lists(frame: pl.DataFrame) -> pl.Series:
+    return frame.select(tokens(pl.col("text"))).to_series()
 
-    return Postings.build(token_rows(spans), spans.height, token_rows(phrases), phrases.height)
+
+def _postings(spans: pl.DataFrame, phrases: pl.DataFrame) -> Postings:
+    return Postings.build(Tokens.of(_token_lists(spans), stem_series), spans.height,
+                          Tokens.of(_token_lists(phrases), stem_series), phrases.height)
+
+
+def _spoken(phrases: pl.DataFrame) -> set[str]:
+    return set(stem_series(_token_lists(phrases).explode().drop_nulls().unique()).to_list())
 
 
 def _density(ts: np.ndarray, window_ms: int) -> np.ndarray:
@@ -250,7 +268,7 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     phrases = build_phrases(speech, config)
     spans = build_spans(phrases, config)
     postings = _postings(spans, phrases)
-    events = _prepare_events(chat)
+    events = _prepare_events(chat, _spoken(phrases))
     cal = calibrate(events, spans, postings, config) if config.calibrate else Calibration(0, 0)
     ts = events.frame["ts_ms"].to_numpy() + cal.offset_ms
     windows = Windows.search(ts, spans["start_ms"].to_numpy(), config.window_start_ms, config.window_end_ms)

@@ -65,3 +65,20 @@ def name_tokens(expr: pl.Expr) -> pl.Expr:
               .str.replace_all(r"[_\-.0-9@]+", " "))
     return tokens(spaced).list.eval(
         pl.element().filter((pl.element().str.len_chars() > 2) & ~pl.element().is_in(HANDLE_NOISE))).list.unique()
+
+
+def split_run_together(token: str, spoken: set[str], min_part: int = 3) -> list[str]:
+    """A lower-case handle part run together ("penguinmoon") split into two or three words the streamer says
+    ("penguin", "moon"); the token itself when it is spoken or no split is."""
+    if token in spoken or len(token) < 2 * min_part:
+        return [token]
+    n = len(token)
+    for i in range(n - min_part, min_part - 1, -1):  # the longest first word first
+        if token[:i] in spoken and token[i:] in spoken:
+            return [token[:i], token[i:]]
+    for i in range(min_part, n - 2 * min_part + 1):
+        if token[:i] in spoken:
+            for j in range(i + min_part, n - min_part + 1):
+                if token[i:j] in spoken and token[j:] in spoken:
+                    return [token[:i], token[i:j], token[j:]]
+    return [token]

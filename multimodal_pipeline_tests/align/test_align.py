@@ -122,6 +122,19 @@ def test_stemmed_matches_and_rare_words_weigh_more_than_frequent_ones():
     assert pairs.filter(pl.col("accepted"))["event_id"].to_list() == ["e1"]
 
 
+def test_run_together_handles_are_matched_to_the_spoken_name():
+    from multimodal_pipeline.align.text import split_run_together
+
+    spoken = {"penguin", "moon", "lazy", "dragon", "king", "pen"}
+    assert split_run_together("penguinmoon", spoken) == ["penguin", "moon"]
+    assert split_run_together("lazydragonking", spoken) == ["lazy", "dragon", "king"]
+    assert split_run_together("moon", spoken) == ["moon"] and split_run_together("zzzqqq", spoken) == ["zzzqqq"]
+    speech = frame_from_records(SpeechSegment, [seg(0, 4000, "thanks penguin moon my graphics card is old")])
+    chat = frame_from_records(ChatEvent, [ev(1, 1000, "penguinmoon", "what are your pc specs")])
+    (row,) = align_full(speech, chat, AlignConfig(), "v")[0].iter_rows(named=True)
+    assert row["author_named"] and row["accepted"]
+
+
 def test_commands_and_self_promotion_are_not_prompts():
     speech = frame_from_records(SpeechSegment, [seg(0, 3000, "thanks pixel fox for the follow welcome in")])
     chat = frame_from_records(ChatEvent, [ev(1, 1000, "pixel_fox", "!uptime"),
