@@ -13,7 +13,9 @@ def aligned_pairs(context: dg.AssetExecutionContext, speech_segments: pl.DataFra
                   pipeline: PipelineResource) -> pl.DataFrame:
     """Every (chat message, spoken response) candidate with its features, score, decision and reject reason;
     a review page (timeline, score histogram, pairs) is linked from the metadata."""
-    pairs, calibration, spans = align_full(speech_segments, chat_events, pipeline.config.align, context.partition_key)
+    config = pipeline.config
+    pairs, calibration, spans = align_full(speech_segments, chat_events, config.align, context.partition_key,
+                                           curate=config.curate)
     review = write_review(pairs, spans, chat_events,
                           pipeline.layout.artifacts / "reviews" / f"{context.partition_key}.html",
                           f"Alignment review: {context.partition_key}")
