@@ -95,8 +95,9 @@ def _prepare_events(chat: pl.DataFrame, spoken: set[str]) -> _Events:
     words = events.select(tokens(pl.col("fragments").list.eval(
         pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
     ).list.drop_nulls().list.join(" ")))
-    msg_all = Tokens.of(words.to_series(), stem_series)
-    content = pl.select(is_content(pl.lit(stem_series(words.to_series().explode().drop_nulls())))).to_series()
+    stems = stem_series(words.to_series().explode().drop_nulls())
+    msg_all = Tokens.from_flat(words.to_series().list.len().to_numpy(), stems)
+    content = pl.select(is_content(pl.lit(stems))).to_series()
     first = msg_all.first_mask()
     # handles repeat: their spoken parts are worked out once per author
     authors = events.select(pl.col("author").unique(maintain_order=True)).with_row_index("a")
@@ -120,13 +121,14 @@ def _token_lists(frame: pl.DataFrame) -> pl.Series:
     return frame.select(tokens(pl.col("text"))).to_series()
 
 
-def _postings(spans: pl.DataFrame, phrases: pl.DataFrame) -> Postings:
-    return Postings.build(Tokens.of(_token_lists(spans), stem_series), spans.height,
-                          Tokens.of(_token_lists(phrases), stem_series), phrases.height)
-
-
-def _spoken(phrases: pl.DataFrame) -> set[str]:
-    return set(stem_series(_token_lists(phrases).explode().drop_nulls().unique()).to_list())
+def _postings(spans: pl.DataFrame, phrases: pl.DataFrame) -> tuple[Postings, set[str]]:
+    """The spans' word postings (with inverse document frequencies over the phrases) and the set of (stemmed) words
+    the streamer says."""
+    phrase_lists = _token_lists(phrases)
+    phrase_stems = stem_series(phrase_lists.explode().drop_nulls())
+    postings = Postings.build(Tokens.of(_token_lists(spans), stem_series), spans.height,
+                              Tokens.from_flat(phrase_lists.list.len().to_numpy(), phrase_stems), phrases.height)
+    return postings, set(phrase_stems.unique().to_list())
 
 
 def _density(ts: np.ndarray, window_ms: int) -> np.ndarray:
@@ -267,8 +269,8 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
     phrases = build_phrases(speech, config)
     spans = build_spans(phrases, config)
-    postings = _postings(spans, phrases)
-    events = _prepare_events(chat, _spoken(phrases))
+    postings, spoken = _postings(spans, phrases)
+    events = _prepare_events(chat, spoken)
     cal = calibrate(events, spans, postings, config) if config.calibrate else Calibration(0, 0)
     ts = events.frame["ts_ms"].to_numpy() + cal.offset_ms
     windows = Windows.search(ts, spans["start_ms"].to_numpy(), config.window_start_ms, config.window_end_ms)

@@ -65,9 +65,14 @@ class Tokens:
     @classmethod
     def of(cls, lists: pl.Series, normalize: Callable[[pl.Series], pl.Series] | None = None) -> Tokens:
         """From one list of tokens per row; `normalize` maps the flat token Series (a stemmer)."""
-        row, pos = expand(np.zeros(len(lists), np.int64), lists.list.len().to_numpy())
         flat = lists.explode().drop_nulls()
-        return cls(row, pos, token_hashes(normalize(flat) if normalize else flat))
+        return cls.from_flat(lists.list.len().to_numpy(), normalize(flat) if normalize else flat)
+
+    @classmethod
+    def from_flat(cls, lens: np.ndarray, flat: pl.Series) -> Tokens:
+        """From the rows' token counts and all their tokens, row after row."""
+        row, pos = expand(np.zeros(len(lens), np.int64), lens)
+        return cls(row, pos, token_hashes(flat))
 
     def first_mask(self) -> np.ndarray:
         """True at the first occurrence of each (row, token)."""
