@@ -15,8 +15,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import polars as pl
 
-from multimodal_pipeline.align.spans import build_phrases, build_spans
-from multimodal_pipeline.align.index import Postings, Tokens, Windows
+from collections.abc import Callable
+
+from multimodal_pipeline.align.answer import Cut, Embedder, Message, Words, cut_answer, find_lead
+from multimodal_pipeline.align.index import Postings, Tokens, Windows, token_hashes
+from multimodal_pipeline.align.scorer import Scorer, feature_frame, load_scorer
+from multimodal_pipeline.align.spans import build_phrases, build_spans, speech_words
 from multimodal_pipeline.align.text import (
     is_content,
     is_question,
@@ -28,13 +32,14 @@ from multimodal_pipeline.align.text import (
 )
 from multimodal_pipeline.contracts import AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
-from multimodal_pipeline.contracts.curate_config import CurateConfig
-from multimodal_pipeline.curate.filters import DEFAULT_FILTERS, FilterContext, apply_filters
+
+#: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
+PromptFilter = Callable[[pl.DataFrame], pl.Series]
 
 #: the reasons a candidate is rejected (`prompt_<filter reason>` also comes from curation's prompt filters:
 #: `prompt_bot_command`, `prompt_emote_only`, `prompt_self_promotion`, ...)
 REASONS = ("prompt_not_a_message", "prompt_deleted", "prompt_empty", "response_too_short",
-           "response_only_reads_message", "response_before_message",
+           "response_before_message", "no_evidence", "not_shortlisted", "response_only_reads_message",
            "below_threshold", "message_already_answered", "response_already_used")
 
 
@@ -55,6 +60,7 @@ class _Events:
     msg_content: np.ndarray
     author: Tokens
     source: pl.DataFrame  # the chat rows in `frame`'s order, all columns the prompt filters read
+    handle: pl.Series  # the spoken parts of each message's author (stemmed), in `frame`'s order
 
     def take(self, idx: np.ndarray) -> _Events:
         new = np.full(self.frame.height, -1, np.int64)
@@ -67,21 +73,21 @@ class _Events:
 
         msg, keep = sub(self.msg)
         frame = self.frame[idx].with_columns(ev_idx=pl.int_range(len(idx), dtype=pl.Int64))
-        return _Events(frame, msg, self.msg_content[keep], sub(self.author)[0], self.source[idx])
+        return _Events(frame, msg, self.msg_content[keep], sub(self.author)[0], self.source[idx],
+                       self.handle.gather(idx))
 
 
-def _prompt_rejects(c: pl.DataFrame, events: _Events, config: AlignConfig, curate: CurateConfig) -> pl.DataFrame:
-    """Curation's prompt filters (bot accounts and commands, self-promotion, emote-only) before the assignment, so
-    that a message that can never be a prompt does not take a response from one that can: every candidate of such a
-    message is rejected with `prompt_<reason>`. They run on the messages with a candidate at or above the threshold
-    (any other message's candidates are rejected already)."""
-    filters = tuple(f for f in DEFAULT_FILTERS if f.name in config.prompt_filters)
-    contenders = c.filter(pl.col("reason").is_null() & (pl.col("score") >= config.accept_threshold))["ev_idx"].unique()
-    if not filters or contenders.len() == 0:
+def _prompt_rejects(c: pl.DataFrame, events: _Events, prompt_filter: PromptFilter | None) -> pl.DataFrame:
+    """The caller's prompt filters (curation's bot, spam and emote filters in the pipeline) before the assignment,
+    so that a message that can never be a prompt does not take a response from one that can: every candidate of
+    such a message is rejected with `prompt_<reason>`. They run on the shortlisted messages only."""
+    contenders = c.filter(pl.col("reason").is_null())["ev_idx"].unique()
+    if prompt_filter is None or contenders.len() == 0:
         return c
     rows = events.source[contenders.to_numpy()].rename({"text": "prompt"})
-    frame, _ = apply_filters(rows, FilterContext(curate), filters)
-    rejected = frame.select(ev_idx=contenders, prompt_reject=pl.concat_str(pl.lit("prompt_"), pl.col("reason")))
+    reasons = prompt_filter(rows)
+    rejected = pl.DataFrame({"ev_idx": contenders, "prompt_reject": reasons}).with_columns(
+        prompt_reject=pl.concat_str(pl.lit("prompt_"), pl.col("prompt_reject")))
     return (c.join(rejected, on="ev_idx", how="left", maintain_order="left")
             .with_columns(reason=pl.coalesce("prompt_reject", "reason")).drop("prompt_reject"))
 
@@ -114,7 +120,7 @@ def _prepare_events(chat: pl.DataFrame, spoken: set[str]) -> _Events:
         "deleted", "is_question",
     ).with_columns(n_msg=pl.Series(np.bincount(msg.row, minlength=n), dtype=pl.Int64),
                    n_author=pl.Series(np.bincount(author.row, minlength=n), dtype=pl.Int64))
-    return _Events(frame, msg, content.to_numpy()[first], author, source)
+    return _Events(frame, msg, content.to_numpy()[first], author, source, handle)
 
 
 def _token_lists(frame: pl.DataFrame) -> pl.Series:
@@ -209,66 +215,159 @@ def calibrate(events: _Events, spans: pl.DataFrame, postings: Postings, config: 
     return Calibration(offset, len(lags), lags.tolist())
 
 
-def _score(config: AlignConfig) -> pl.Expr:
-    w = config.weights
-    lag = pl.col("lag_ms").cast(pl.Float64)
-    lag_prior = (pl.when(lag < 0).then(0.0)
-                 .when(lag <= config.expected_lag_ms).then(1.0)
-                 .otherwise((-(lag - config.expected_lag_ms) / config.lag_decay_ms).exp()))
-    read = pl.when(pl.col("read_aloud") >= config.read_aloud_min).then(pl.col("read_aloud")).otherwise(0.0)
-    score = (w.read_aloud * read + w.author_named * pl.col("author_named").cast(pl.Float64)
-             + w.lexical_overlap * pl.col("lexical_overlap") + w.is_question * pl.col("is_question").cast(pl.Float64)
-             + w.lag_prior * lag_prior + w.chat_density * pl.col("chat_density").log1p())
-    if config.use_embeddings:
-        score = score + w.embedding_similarity * pl.col("embedding_similarity").fill_null(0.0)
-    return score
+def _shortlist(c: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
+    """Candidates with any evidence (a read-aloud, the name, a shared word, a question), the
+    `shortlist_per_message` best of each message by that evidence, then the shortest lag; the rest are rejected
+    here (`no_evidence`, `not_shortlisted`)."""
+    evidence = (pl.col("read_aloud") + pl.col("author_named").cast(pl.Float64) + pl.col("lexical_overlap"))
+    has = (pl.col("read_aloud") >= config.read_aloud_min) | pl.col("author_named") | (pl.col("lexical_overlap") > 0) \
+        | pl.col("is_question")
+    c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & ~has).then(pl.lit("no_evidence"))
+                       .otherwise(pl.col("reason")), _ev=evidence, _row=pl.int_range(pl.len()))
+    rank = (c.filter(pl.col("reason").is_null()).sort(["ev_idx", "_ev", "lag_ms"], descending=[False, True, False])
+            .with_columns(_rank=pl.int_range(pl.len()).over("ev_idx")).select("_row", "_rank"))
+    c = c.join(rank, on="_row", how="left", maintain_order="left")
+    return c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("_rank") >= config.shortlist_per_message))
+                          .then(pl.lit("not_shortlisted")).otherwise(pl.col("reason"))).drop("_ev", "_rank", "_row")
 
 
-def _assign(c: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
-    """Greedy one-to-one assignment by score: a message gets one response, a response answers one message."""
-    c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("score") < config.accept_threshold))
+def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int, Message]:
+    """The shortlisted messages' stemmed words (weighted by inverse frequency in the speech) and name parts."""
+    if len(rows) == 0:
+        return {}
+    src = events.source[rows]
+    words = src.select(tokens(pl.col("fragments").list.eval(
+        pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
+    ).list.drop_nulls().list.join(" "))).to_series()
+    flat = words.explode().drop_nulls()
+    stems = stem_series(flat)
+    content = pl.select(is_content(pl.lit(stems))).to_series().to_list()
+    w = postings.weights(token_hashes(stems)).tolist()
+    out: dict[int, Message] = {}
+    k = 0
+    texts = src["text"].to_list()
+    for i, (n, handle) in enumerate(zip(words.list.len().to_list(), events.handle.gather(rows).to_list())):
+        ws: dict[str, float] = {}
+        cs: set[str] = set()
+        for s_, c_, w_ in zip(stems[k:k + n].to_list(), content[k:k + n], w[k:k + n]):
+            ws.setdefault(s_, w_)
+            if c_:
+                cs.add(s_)
+        k += n
+        out[int(rows[i])] = Message(ws, frozenset(cs), frozenset(handle or ()), texts[i] or "")
+    return out
+
+
+def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFrame, postings: Postings,
+             config: AlignConfig, embedder: Embedder | None) -> pl.DataFrame:
+    """Lead, answer boundaries and answer features of the shortlisted candidates (`reason` null)."""
+    open_rows = np.flatnonzero(c["reason"].is_null().to_numpy())
+    n = c.height
+    cols: dict[str, np.ndarray | list] = {
+        "lead": [None] * n, "answer_first": np.full(n, -1), "answer_last": np.full(n, -2),
+        "lead_first": np.full(n, -1), "lead_read": np.zeros(n), "lead_named": np.zeros(n, bool),
+        "answer_overlap": np.zeros(n), "answer_similarity": np.full(n, np.nan), "n_answer_words": np.zeros(n, np.int64),
+    }
+    if len(open_rows) == 0:
+        return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
+    p_first = phrases["first_word"].to_numpy()
+    p_last = phrases["last_word"].to_numpy()
+    ev = c["ev_idx"].to_numpy()
+    span_first = p_first[c["first_phrase"].to_numpy()]
+    span_last = p_last[c["last_phrase"].to_numpy()]
+    msgs = _messages(events, np.unique(ev[open_rows]), postings)
+    cuts: dict[int, Cut] = {}
+    for r in open_rows.tolist():
+        cuts[r] = find_lead(words, int(span_first[r]), int(span_last[r]), msgs[int(ev[r])], config)
+    # embeddings once per distinct text: messages, sentences of the shortlisted spans, each answer's first part
+    sent_ids = sorted({int(s) for r in open_rows.tolist()
+                       for s in range(words.sentence[span_first[r]], words.sentence[span_last[r]] + 1)})
+    sent_text = {s: words.join(int(words.sentence_first[s]), int(words.sentence_last[s])) for s in sent_ids}
+    first_part = {r: words.join(k.answer_first, min(int(words.sentence_last[words.sentence[k.answer_first]]),
+                                                    k.answer_last))
+                  for r, k in cuts.items() if k.answer_first <= k.answer_last}
+    vec: dict[str, np.ndarray] = {}
+    if embedder is not None:
+        texts = sorted({m.text for m in msgs.values()} | set(sent_text.values()) | set(first_part.values()))
+        vec = dict(zip(texts, embedder(texts)))
+
+    def sim(a: str, b: str) -> float:
+        return float(vec[a] @ vec[b]) if a in vec and b in vec else float("nan")
+
+    for r, k in cuts.items():
+        msg = msgs[int(ev[r])]
+        head = first_part.get(r)
+
+        def sims(kind: int, s: int, msg=msg, head=head) -> float:
+            x = sim(msg.text if kind == 0 else (head or ""), sent_text.get(s, ""))
+            return -1.0 if np.isnan(x) else x
+
+        k = cut_answer(words, k, msg, config, sims)
+        cuts[r] = k
+        if k.lead_last >= 0:
+            cols["lead"][r] = words.join(k.lead_first, k.lead_last)
+            cols["lead_first"][r] = k.lead_first
+        cols["lead_read"][r] = k.lead_read if k.lead_last >= 0 else 0.0
+        cols["lead_named"][r] = k.lead_named and k.lead_last >= 0
+        cols["answer_first"][r], cols["answer_last"][r] = k.answer_first, k.answer_last
+        if k.answer_first > k.answer_last:
+            continue
+        cols["n_answer_words"][r] = k.answer_last - k.answer_first + 1
+        total = sum(msg.weights[t] for t in msg.content)
+        said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
+        shared = sum(msg.weights[t] for t in msg.content & said)
+        cols["answer_overlap"][r] = shared / (total + float(postings.idf[-1])) if msg.content else 0.0
+        cols["answer_similarity"][r] = sim(msg.text, head) if head else float("nan")
+    return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
+
+
+def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """Greedy one-to-one assignment by score: a message gets one answer, a spoken word (lead or answer) belongs to
+    at most one message."""
+    c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("score") < threshold))
                        .then(pl.lit("below_threshold")).otherwise(pl.col("reason")))
     open_rows = np.flatnonzero(c["reason"].is_null().to_numpy())
-    # best score first; on a tie the span that runs on past the first pause (a read-aloud and its answer), then the
-    # shorter lag
     o = c[open_rows]
-    order = open_rows[np.lexsort((o["lag_ms"].to_numpy(), ~o["extended"].to_numpy(), -o["score"].to_numpy()))]
-    ev_col, first_col, last_col = (c[name].to_numpy() for name in ("ev_idx", "first_phrase", "last_phrase"))
+    order = open_rows[np.lexsort((o["lag_ms"].to_numpy(), -o["score"].to_numpy()))]
+    ev_col = c["ev_idx"].to_numpy()
+    first_col = np.where(c["lead_first"].to_numpy() >= 0, c["lead_first"].to_numpy(), c["answer_first"].to_numpy())
+    last_col = c["answer_last"].to_numpy()
     verdict = np.full(c.height, -1, np.int8)  # -1 not contested, 0 accepted, 1 message answered, 2 response used
     used_events: set[int] = set()
-    used_phrases: set[int] = set()
-    for row, ev, first, last in zip(order.tolist(), ev_col[order].tolist(), first_col[order].tolist(),
-                                    last_col[order].tolist()):
-        phrases = range(first, last + 1)
+    used = np.zeros(int(max(last_col.max(initial=0), 0)) + 2, bool)
+    for row in order.tolist():
+        ev, a, b = int(ev_col[row]), int(first_col[row]), int(last_col[row])
         if ev in used_events:
             verdict[row] = 1
-        elif any(p in used_phrases for p in phrases):
+        elif used[a: b + 1].any():
             verdict[row] = 2
         else:
             verdict[row] = 0
             used_events.add(ev)
-            used_phrases.update(phrases)
+            used[a: b + 1] = True
     lost = pl.Series(verdict).replace_strict({1: "message_already_answered", 2: "response_already_used"},
                                              default=None, return_dtype=pl.String)
     return c.with_columns(accepted=pl.Series(verdict == 0), reject_reason=pl.coalesce(lost, "reason"))
 
 
-def align(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
-          video_id: str | None = None) -> pl.DataFrame:
-    """Every candidate pairing of one video's chat events with its response spans (AlignedPair contract), ordered
-    by message time, then response start."""
-    return align_full(speech, chat, config, video_id)[0]
+def _default_embedder(config: AlignConfig) -> Embedder | None:
+    if not config.semantic:
+        return None
+    from multimodal_pipeline.embeddings import embed
+
+    return lambda texts: embed(texts, config.embedding_model_dir)
 
 
-def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
-               video_id: str | None = None, curate: CurateConfig | None = None,
-               ) -> tuple[pl.DataFrame, Calibration, pl.DataFrame]:
-    """(candidates, calibration, spans). `curate`: the settings of the prompt filters (bots, emotes, promotion)."""
+def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
+               prompt_filter: PromptFilter | None = None, embedder: Embedder | None = None,
+               ) -> tuple[pl.DataFrame, Calibration, pl.DataFrame, Words]:
+    """Every candidate with its features; the shortlisted ones (`reason` null) cut into lead and answer, with the
+    answer features the scorer reads. (candidates, calibration, spans, words)."""
     config = config or AlignConfig()
-    if video_id is None:
-        video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
+    embedder = embedder if embedder is not None else _default_embedder(config)
     phrases = build_phrases(speech, config)
     spans = build_spans(phrases, config)
+    words = Words.build(speech_words(speech), config)
     postings, spoken = _postings(spans, phrases)
     events = _prepare_events(chat, spoken)
     cal = calibrate(events, spans, postings, config) if config.calibrate else Calibration(0, 0)
@@ -280,29 +379,70 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     reason = (pl.when(~pl.col("kind").is_in(list(config.prompt_kinds))).then(pl.lit("prompt_not_a_message"))
               .when(pl.col("deleted")).then(pl.lit("prompt_deleted"))
               .when(pl.col("n_msg") == 0).then(pl.lit("prompt_empty"))
-              .when(pl.col("n_words") < config.min_response_words).then(pl.lit("response_too_short"))
-              .when((pl.col("read_aloud") >= config.read_aloud_min)
-                    & (pl.col("n_words") - pl.col("n_msg") - 2 < config.min_response_words))
-              .then(pl.lit("response_only_reads_message"))
               .when(pl.col("lag_ms") < 0).then(pl.lit("response_before_message")))
-    c = c.with_columns(reason=reason, embedding_similarity=pl.lit(None, pl.Float64))
-    if config.use_embeddings and c.height:
-        from multimodal_pipeline.embeddings import cosine_similarity
+    c = _shortlist(c.with_columns(reason=reason), config)
+    c = _prompt_rejects(c, events, prompt_filter)
+    c = _answers(c, events, words, phrases, postings, config, embedder)
+    c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("n_answer_words") == 0))
+                       .then(pl.lit("response_only_reads_message"))
+                       .when(pl.col("reason").is_null() & (pl.col("n_answer_words") < config.min_response_words)
+                             & pl.col("lead").is_null())
+                       .then(pl.lit("response_too_short")).otherwise(pl.col("reason")))
+    # the answer replaces the span as the response; its start is the lag
+    start, end = words.start_ms, words.end_ms
+    a, b = c["answer_first"].to_numpy(), c["answer_last"].to_numpy()
+    ok = (a >= 0) & (b >= a)
+    text = [words.join(int(x), int(y)) if k else None for x, y, k in zip(a.tolist(), b.tolist(), ok.tolist())]
+    c = c.with_columns(
+        response=pl.when(pl.Series(ok)).then(pl.Series(text, dtype=pl.String)).otherwise(pl.col("response")),
+        response_start_ms=pl.when(pl.Series(ok)).then(pl.Series(np.where(ok, start[np.clip(a, 0, None)], 0)))
+        .otherwise(pl.col("response_start_ms")) if len(start) else pl.col("response_start_ms"),
+        response_end_ms=pl.when(pl.Series(ok)).then(pl.Series(np.where(ok, end[np.clip(b, 0, None)], 0)))
+        .otherwise(pl.col("response_end_ms")) if len(end) else pl.col("response_end_ms"),
+    ).with_columns(lag_ms=pl.col("response_start_ms") - (pl.col("ts_ms") + cal.offset_ms))
+    first = (c.filter(pl.col("reason").is_null()).group_by("ev_idx").agg(pl.col("response_start_ms").min()
+                                                                         .alias("_first")))
+    c = c.join(first, on="ev_idx", how="left", maintain_order="left").with_columns(
+        first_candidate=(pl.col("response_start_ms") == pl.col("_first")).fill_null(False)).drop("_first")
+    return c, cal, spans, words
 
-        rows = np.flatnonzero(c["reason"].is_null().to_numpy())
-        sims = np.full(c.height, np.nan)
-        sims[rows] = cosine_similarity(c["text"].gather(rows).to_list(), c["response"].gather(rows).to_list())
-        c = c.with_columns(embedding_similarity=pl.Series(sims).fill_nan(None))
-    c = _prompt_rejects(c.with_columns(score=_score(config)), events, config, curate or CurateConfig())
-    c = _assign(c, config)
+
+def align(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
+          video_id: str | None = None) -> pl.DataFrame:
+    """Every candidate pairing of one video's chat events with its response spans (AlignedPair contract), ordered
+    by message time, then response start."""
+    return align_full(speech, chat, config, video_id)[0]
+
+
+def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
+               video_id: str | None = None, prompt_filter: PromptFilter | None = None,
+               scorer: Scorer | None = None, embedder: Embedder | None = None,
+               ) -> tuple[pl.DataFrame, Calibration, pl.DataFrame]:
+    """(candidates, calibration, spans). `prompt_filter`: why a chat row can never be a prompt (the pipeline passes
+    curation's bot, spam and emote filters); `scorer`: the fitted model (the configured or bundled one)."""
+    config = config or AlignConfig()
+    scorer = scorer or load_scorer(config.scorer_path)
+    if video_id is None:
+        video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
+    c, cal, spans, _words = candidates(speech, chat, config, prompt_filter, embedder)
+    shortlisted = c["reason"].is_null().to_numpy()
+    prob = np.zeros(c.height)
+    if shortlisted.any():
+        prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
+    threshold = config.accept_threshold if config.accept_threshold is not None else scorer.threshold
+    c = _assign(c.with_columns(score=pl.Series(prob)), threshold)
     out = c.select(
         pl.lit(video_id).alias("video_id"),
         # readable and stable: the event and the span it is paired with
         pl.concat_str("event_id", pl.lit("@"), "response_start_ms", pl.lit("-"), "response_end_ms").alias("pair_id"),
-        "event_id", pl.col("ts_ms").alias("event_ts_ms"), "author", pl.col("text").alias("prompt"), "response",
-        "response_start_ms", "response_end_ms", "lag_ms", pl.lit(cal.offset_ms, pl.Int64).alias("offset_ms"),
+        "event_id", pl.col("ts_ms").alias("event_ts_ms"), "author", pl.col("text").alias("prompt"), "lead",
+        "response", "response_start_ms", "response_end_ms", "lag_ms", pl.lit(cal.offset_ms, pl.Int64).alias("offset_ms"),
         pl.col("read_aloud").cast(pl.Float64), "author_named", pl.col("lexical_overlap").cast(pl.Float64),
-        "is_question", pl.col("chat_density").cast(pl.Float64), "embedding_similarity",
+        pl.col("answer_overlap").cast(pl.Float64), "is_question", pl.col("chat_density").cast(pl.Float64),
+        pl.col("answer_similarity").fill_nan(None).alias("embedding_similarity"),
         pl.col("score").cast(pl.Float64), "accepted", "reject_reason",
     )
+    # the same message and span can be listed twice (a span with and without its extension cut to one answer)
+    out = (out.with_row_index("_i").sort(["accepted", "_i"], descending=[True, False])
+           .unique(subset=["pair_id"], keep="first").sort("_i").drop("_i"))
     return out.select(list(polars_schema(AlignedPair))), cal, spans

@@ -32,12 +32,16 @@ def speech_words(speech: pl.DataFrame) -> pl.DataFrame:
 
 
 def build_phrases(speech: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
-    words = speech_words(speech)
+    """Words grouped at short silences and at sentence ends (the ASR's punctuation), with the range of word
+    indices (`first_word`, `last_word`) of each phrase in `speech_words` order."""
+    words = speech_words(speech).with_row_index("w")
     gap = pl.col("start_ms") - pl.col("end_ms").shift(1).cum_max()
-    return (words.with_columns(phrase=(gap.fill_null(0) >= config.phrase_pause_ms).cum_sum())
+    sentence_end = pl.col("word").shift(1).str.contains(r"[.?!…][\"')\]]*$").fill_null(False)
+    return (words.with_columns(phrase=((gap.fill_null(0) >= config.phrase_pause_ms) | sentence_end).cum_sum())
             .group_by("phrase", maintain_order=True)
             .agg(pl.col("start_ms").min(), pl.col("end_ms").max(), pl.col("word").str.join(" ").alias("text"),
-                 pl.len().cast(pl.Int64).alias("n_words"), pl.col("prob").sum().alias("prob_sum"))
+                 pl.len().cast(pl.Int64).alias("n_words"), pl.col("prob").sum().alias("prob_sum"),
+                 pl.col("w").min().cast(pl.Int64).alias("first_word"), pl.col("w").max().cast(pl.Int64).alias("last_word"))
             .sort("start_ms").drop("phrase"))
 
 
@@ -68,7 +72,7 @@ def build_spans(phrases: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
     counts = last_all - first + 1
     span = np.repeat(np.arange(len(first)), counts)
     member = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(first, counts)
-    parts = phrases[member].with_columns(span_idx=pl.Series(span, dtype=pl.Int64))
+    parts = phrases[member].drop("first_word", "last_word").with_columns(span_idx=pl.Series(span, dtype=pl.Int64))
     spans = (parts.group_by("span_idx", maintain_order=True)
              .agg(pl.col("start_ms").first(), pl.col("end_ms").last(), pl.col("text").str.join(" "),
                   pl.col("n_words").sum(), (pl.col("prob_sum").sum() / pl.col("n_words").sum()).alias("prob"))

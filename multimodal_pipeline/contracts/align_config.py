@@ -5,28 +5,29 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class ScoreWeights(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    read_aloud: float = 1.0
-    author_named: float = 0.45
-    lexical_overlap: float = 0.9
-    is_question: float = 0.15
-    lag_prior: float = 0.3
-    chat_density: float = -0.04
-    embedding_similarity: float = 0.5
-
-
 class AlignConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     window_start_ms: int = Field(-2_000, description="earliest response start relative to the message")
-    window_end_ms: int = Field(20_000, description="latest response start relative to the message")
+    window_end_ms: int = Field(45_000, description="latest response start relative to the message")
     phrase_pause_ms: int = Field(250, description="a silence at least this long between words ends a phrase")
     pause_ms: int = Field(650, description="a silence at least this long between phrases ends a response span")
     extend_pause_ms: int = Field(2_000, description="a span may also run on across one pause up to this long")
-    max_response_ms: int = Field(25_000, description="response spans are capped at this length")
-    min_response_words: int = 3
+    max_response_ms: int = Field(60_000, description="response spans are capped at this length")
+    sentence_pause_ms: int = Field(700, description="a silence at least this long ends a sentence (besides the "
+                                   "ASR's sentence punctuation)")
+    lead_gap_words: int = Field(4, description="words allowed between two words of a read-aloud or name lead")
+    continue_similarity: float = Field(0.3, description="a following sentence stays in the answer while its "
+                                       "embedding similarity to the message or to the answer's start is this high")
+    max_answer_ms: int = Field(60_000, description="an answer is cut at this length")
+    shortlist_per_message: int = Field(12, description="candidates per message cut into lead and answer and scored")
+    semantic: bool = Field(True, description="sentence-embedding similarity of message and answer (bundled "
+                           "all-MiniLM-L6-v2)")
+    embedding_model_dir: str | None = Field(None, description="another sentence-transformers model directory")
+    scorer_path: str | None = Field(None, description="a fitted scorer JSON (default: the bundled "
+                                    "align/models/scorer.json)")
+    min_response_words: int = Field(3, description="shortest answer without a read-aloud or name lead (after a "
+                                    "lead a one-word answer counts)")
     head_words: int = Field(24, description="at most this many words at the start of a response are searched for a "
                             "read-aloud or a name")
     head_slack_words: int = Field(5, description="words allowed before/around the read-aloud message and the name")
@@ -39,8 +40,8 @@ class AlignConfig(BaseModel):
     expected_lag_ms: int = Field(8_000, description="typical message-to-answer lag; lag prior is flat up to here")
     lag_decay_ms: int = Field(10_000, description="how fast the lag prior decays after expected_lag_ms")
     density_window_ms: int = 10_000
-    accept_threshold: float = 0.65
-    weights: ScoreWeights = ScoreWeights()
+    accept_threshold: float | None = Field(None, description="probability needed to accept (default: the "
+                                           "threshold stored with the scorer)")
     calibrate: bool = True
     calibration_window_ms: int = Field(120_000, description="search radius for read-aloud matches in calibration")
     calibration_min_matches: int = 3
@@ -48,8 +49,8 @@ class AlignConfig(BaseModel):
     calibration_ambiguity_ms: int = Field(10_000, description="a message read aloud at places farther apart than "
                                           "this is ambiguous and not used for calibration")
     calibration_min_offset_ms: int = Field(3_000, description="smaller estimated offsets are lag noise, not drift")
-    use_embeddings: bool = Field(False, description="add sentence-embedding similarity (bundled all-MiniLM-L6-v2)")
     prompt_kinds: tuple[str, ...] = ("message", "paid")
     prompt_filters: tuple[str, ...] = Field(("bot", "url_spam", "emote_only"), description="curation's filters "
-                                            "that also rule a chat message out as a prompt before alignment")
+                                            "that also rule a chat message out as a prompt before alignment (the "
+                                            "pipeline passes them to alignment)")
     acceptance_band: tuple[float, float] = Field((0.005, 0.5), description="check: accepted / eligible messages")

@@ -129,6 +129,7 @@ class AlignedPair(Record):
     """One candidate (chat event, response span) pairing, accepted or rejected with a reason."""
 
     tier: ClassVar[str] = "aligned_pairs"
+    schema_version: ClassVar[int] = 2  # 2: `lead` (the read-aloud or name said before the answer)
     table_rules = (
         ("response_end_ms", "response_end_ms >= response_start_ms",
          lambda: pl.col("response_end_ms") >= pl.col("response_start_ms")),
@@ -142,6 +143,7 @@ class AlignedPair(Record):
     event_ts_ms: int
     author: str | None
     prompt: str
+    lead: str | None
     response: str
     response_start_ms: int
     response_end_ms: int
@@ -150,6 +152,7 @@ class AlignedPair(Record):
     read_aloud: float
     author_named: bool
     lexical_overlap: float
+    answer_overlap: float
     is_question: bool
     chat_density: float
     embedding_similarity: float | None

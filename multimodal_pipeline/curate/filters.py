@@ -11,6 +11,7 @@ The context carries the config, the video's chat events and its speech segments.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -371,3 +372,17 @@ def apply_filters(df: pl.DataFrame, ctx: FilterContext, filters: tuple[Filter, .
         reason = r.alias("reason").zip_with(new, reason)
         filt = pl.Series("filter", [f.name] * df.height, dtype=pl.String).zip_with(new, filt)
     return df.with_columns(filt, reason), counts
+
+
+def prompt_filter(config: CurateConfig, names: tuple[str, ...]) -> Callable[[pl.DataFrame], pl.Series]:
+    """Curation's filters named `names` as a prompt filter for alignment: given chat rows (`prompt`, `author`,
+    `kind`, ...), the reason each can never be a prompt (null when it can)."""
+    filters = tuple(f for f in DEFAULT_FILTERS if f.name in names)
+
+    def reasons(rows: pl.DataFrame) -> pl.Series:
+        if not filters or rows.height == 0:
+            return pl.Series("reason", [None] * rows.height, dtype=pl.String)
+        frame, _ = apply_filters(rows, FilterContext(config), filters)
+        return frame["reason"]
+
+    return reasons

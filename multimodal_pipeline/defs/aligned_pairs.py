@@ -4,6 +4,8 @@ import dagster as dg
 
 from multimodal_pipeline.align import align_full, checks
 from multimodal_pipeline.align.report import write_review
+from multimodal_pipeline.align.scorer import load_scorer
+from multimodal_pipeline.curate.filters import prompt_filter
 from multimodal_pipeline.defs.common import check_from, video_asset, video_check
 from multimodal_pipeline.defs.resources import PipelineResource
 
@@ -14,8 +16,9 @@ def aligned_pairs(context: dg.AssetExecutionContext, speech_segments: pl.DataFra
     """Every (chat message, spoken response) candidate with its features, score, decision and reject reason;
     a review page (timeline, score histogram, pairs) is linked from the metadata."""
     config = pipeline.config
+    scorer = load_scorer(config.align.scorer_path)
     pairs, calibration, spans = align_full(speech_segments, chat_events, config.align, context.partition_key,
-                                           curate=config.curate)
+                                           prompt_filter(config.curate, config.align.prompt_filters), scorer)
     review = write_review(pairs, spans, chat_events,
                           pipeline.layout.artifacts / "reviews" / f"{context.partition_key}.html",
                           f"Alignment review: {context.partition_key}")
@@ -23,7 +26,9 @@ def aligned_pairs(context: dg.AssetExecutionContext, speech_segments: pl.DataFra
                      f"offset {calibration.offset_ms} ms from {calibration.matches} read-aloud matches")
     context.add_output_metadata({"review": dg.MetadataValue.path(str(review)),
                                  "accepted": int(pairs["accepted"].sum()),
-                                 "offset_ms": calibration.offset_ms, "calibration_matches": calibration.matches})
+                                 "offset_ms": calibration.offset_ms, "calibration_matches": calibration.matches,
+                                 "scorer_sha256": scorer.sha256,
+                                 "scorer_threshold": config.align.accept_threshold or scorer.threshold})
     return pairs
 
 

@@ -47,6 +47,7 @@ def _script_doc(plan: Plan, spec: StreamSpec, tts: dict, media: dict) -> dict:
         "seed": spec.seed,
         "duration_ms": plan.duration_ms,
         "streamer": spec.streamer,
+        "family": spec.family,
         "game": plan.game,
         "tts": tts,
         "media": media,
@@ -86,6 +87,10 @@ def _truth_message(m: Msg, ids: chatfmt.Ids, spec: StreamSpec) -> dict:
         "answer_end_ms": m.utts[-1].end_ms if answered else None,
         "lag_ms": (m.utts[0].start_ms - m.ts_ms) if answered else None,
         "answer_utt_ids": [u.utt_id for u in m.utts] if answered else [],
+        "case": m.case,
+        "reply_text": m.reply_text if answered else None,
+        "reply_start_ms": m.reply_start_ms if answered else None,
+        "reply_end_ms": m.reply_end_ms if answered else None,
         "ids": {
             "youtube_live_chat": ids.youtube,
             "twitch_comments": ids.twitch,
@@ -125,6 +130,8 @@ def _truth_doc(plan: Plan, spec: StreamSpec, ids: dict[str, chatfmt.Ids], channe
             "speech_ms": sum(u.end_ms - u.start_ms for u in plan.utterances),
         },
         "messages": msgs,
+        "thanks": plan.thanks,
+        "viewers": [{"handle": v.handle, "spoken": v.spoken} for v in plan.viewers],
     }
 
 

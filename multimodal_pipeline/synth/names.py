@@ -54,28 +54,32 @@ def _handle(rng: random.Random) -> tuple[str, str]:
     return f"xX{adj.capitalize()}{noun.capitalize()}Xx", f"{adj} {noun}"
 
 
-def make_viewers(rng: random.Random, n: int) -> list[Viewer]:
-    """``n`` viewers with distinct handles and distinct spoken names."""
+def make_viewers(rng: random.Random, n: int, handle=None) -> list[Viewer]:
+    """``n`` viewers with distinct handles and distinct spoken names (``handle(rng) -> (handle, spoken)``: a
+    generator family's handle shapes; this module's own by default)."""
+    handle = handle or _handle
     if n > 600:
         raise ValueError("at most 600 distinct viewers")
     out: list[Viewer] = []
     seen_h: set[str] = set()
     seen_s: set[str] = set()
     ids: set[str] = set()
+    tries = 0
     while len(out) < n:
-        handle, spoken = _handle(rng)
-        if handle.lower() in seen_h or spoken in seen_s:
+        tries += 1
+        name, spoken = handle(rng)
+        if name.lower() in seen_h or (spoken in seen_s and tries < 50 * n):
             continue
         twitch_id = str(rng.randrange(10_000_000, 999_999_999))
         if twitch_id in ids:
             continue
         ids.add(twitch_id)
-        seen_h.add(handle.lower())
+        seen_h.add(name.lower())
         seen_s.add(spoken)
         out.append(Viewer(
-            handle=handle,
+            handle=name,
             spoken=spoken,
-            login=handle.lower(),
+            login=name.lower(),
             twitch_id=twitch_id,
             yt_channel="UC" + "".join(rng.choice(_B64) for _ in range(22)),
             color=rng.choice(COLORS),

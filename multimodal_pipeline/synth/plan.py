@@ -17,9 +17,11 @@ import string
 from dataclasses import dataclass, field
 
 from . import banks
+from .families import Family, family
 from .names import Viewer, make_bot, make_viewers
+from .real import chat_lines, transcript_lines
 from .spec import StreamSpec
-from .tts import Speaker, Speech
+from .tts import Speaker, Speech, tokenize
 
 _FMT = string.Formatter()
 _MENTION_RE = re.compile(r"^@\S+$")
@@ -46,15 +48,19 @@ class Msg:
     lag_ms: int | None = None
     utts: list[Utt] = field(default_factory=list)
     msg_id: str = ""
+    case: str | None = None  # the hard case this message belongs to (late, yes_no, long, pair, ...)
+    reply_text: str | None = None  # the answer alone: no read-aloud, no name, no thank-you for money
+    reply_start_ms: int | None = None
+    reply_end_ms: int | None = None
 
 
 @dataclass
 class Utt:
     start_ms: int
     speech: Speech
-    kind: str  # monologue | answer
+    kind: str  # monologue | answer | dismiss | thanks
     msg: Msg | None = None
-    part: str | None = None  # read | reply (answers only)
+    part: str | None = None  # read | reply (answers only); follow | sub | gift (thanks)
     style: str | None = None
     utt_id: str = ""
 
@@ -83,15 +89,16 @@ class Plan:
     bots: list[Viewer]
     utterances: list[Utt]
     messages: list[Msg]
+    thanks: list[dict] = field(default_factory=list)  # thank-yous for follows, subs and gifts (not answers)
 
 
-def _fill(template: str, rng: random.Random, values: dict[str, str]) -> str:
-    """Format ``template`` drawing any slot not in ``values`` from :data:`banks.SLOTS`."""
+def _fill(template: str, rng: random.Random, values: dict[str, str], fam: Family | None = None) -> str:
+    """Format ``template`` drawing any slot not in ``values`` from the family's slots (alpha's by default)."""
     for _lit, name, _spec, _conv in _FMT.parse(template):
         if not name or name in values:
             continue
         base = name.rstrip("0123456789")
-        pool = banks.SLOTS.get(base) or banks.MONO_SLOTS[base]
+        pool = fam.slot_pool(base) if fam else (banks.SLOTS.get(base) or banks.MONO_SLOTS[base])
         taken = {v for k, v in values.items() if k.rstrip("0123456789") == base}
         values[name] = rng.choice([v for v in pool if v not in taken] or list(pool))
     return template.format(**values)
@@ -135,12 +142,17 @@ class Planner:
 
         n_expected = spec.chat_rate_per_min * self.D / 60000
         n_viewers = int(min(400, max(12, n_expected / 3)))
-        self.viewers = make_viewers(self.r_view, n_viewers)
+        self.fam = family(spec.family)
+        self.r_case = random.Random(f"{base}:cases")
+        self.real_mono = transcript_lines(spec.real_monologue) if spec.real_monologue else None
+        self.real_chat = chat_lines(spec.real_chat) if spec.real_chat else None
+        self.thanks: list[dict] = []
+        self.viewers = make_viewers(self.r_view, n_viewers, self.fam.handle)
         self.bots = [make_bot(self.r_view, b) for b in banks.BOTS]
         weights = [1.0 / (i + 1) ** 0.8 for i in range(n_viewers)]
         self.r_view.shuffle(weights)
         self.activity = weights
-        self.game = self.r_speech.choice(banks.SLOTS["game"])
+        self.game = self.r_speech.choice(self.fam.slots["game"])
 
     # ---- helpers ---------------------------------------------------------------------------------
     def _msg(self, ts_ms: int, author: Viewer, text: str, category: str, **kw) -> Msg:
@@ -163,10 +175,10 @@ class Planner:
         self.cursor = u.end_ms
         return u
 
-    def _question(self, rng: random.Random, topic: banks.Topic | None = None) -> tuple[banks.Topic, str, dict]:
-        topic = topic or rng.choice(banks.TOPICS)
+    def _question(self, rng: random.Random, topic=None, core: str | None = None):
+        topic = topic or rng.choice(self.fam.topics)
         values: dict[str, str] = {"streamer": self.spec.streamer}
-        core = _fill(rng.choice(topic.questions), rng, values)
+        core = _fill(core or rng.choice(topic.questions), rng, values, self.fam)
         if rng.random() < 0.5:
             core = core[0].lower() + core[1:]
         u = rng.random()
@@ -190,15 +202,18 @@ class Planner:
 
     # ---- speech ----------------------------------------------------------------------------------
     def _monologue_text(self, rng: random.Random) -> str:
+        if self.real_mono:  # one or two consecutive cues of a real stream
+            i = rng.randrange(len(self.real_mono) - 1)
+            return " ".join(self.real_mono[i: i + rng.choice((1, 1, 2))])
         values: dict[str, str] = {}
         while True:  # no line template twice within the last ten
-            t = rng.choice(banks.MONOLOGUE)
+            t = rng.choice(self.fam.monologue)
             if t not in self._recent:
                 break
         self._recent = (self._recent + [t])[-10:]
         for _lit, name, _s, _c in _FMT.parse(t):
             if name and name not in values:
-                values[name] = rng.choice(banks.MONO_SLOTS[name])
+                values[name] = rng.choice(self.fam.mono_slots[name])
         return t.format(**values)
 
     def _fill_monologue(self, until_ms: int) -> None:
@@ -214,24 +229,31 @@ class Planner:
             else:
                 misses += 1
 
-    def _answer_texts(self, rng: random.Random, msg: Msg, answer: str) -> list[tuple[str, str]]:
-        """(part, text) list for the streamer's reply to ``msg`` in ``msg.style``."""
-        name = msg.author.spoken
+    def _wrap(self, template: str, answer: str, **kw: str) -> tuple[str, int, str]:
+        """(spoken text, words before the answer, the answer) of a reply template with an ``{answer}`` slot."""
+        head = template.split("{answer}")[0].format(**kw)
+        return template.format(answer=answer, **kw), len(tokenize(head)), answer
+
+    def _answer_texts(self, rng: random.Random, msg: Msg, answer: str) -> list[tuple[str, str, int, str | None]]:
+        """(part, text, words before the answer, answer) list for the streamer's reply to ``msg`` in ``msg.style``."""
+        fam, name = self.fam, msg.author.spoken
         if msg.kind == "paid" and msg.is_question:
             if msg.style == "read_aloud":
-                read = rng.choice(banks.PAID_READ).format(name=name, amount=msg.amount_spoken, text=msg.read_text)
-                return [("read", read), ("reply", f"thank you so much! {answer}")]
-            return [("reply", rng.choice(banks.PAID_NAMED).format(name=name, amount=msg.amount_spoken, answer=answer))]
-        if msg.kind in ("paid", "membership"):
-            return [("reply", answer.format(name=name))]
+                read = rng.choice(fam.paid_read).format(name=name, amount=msg.amount_spoken, text=msg.read_text)
+                return [("read", read, 0, None), ("reply", *self._wrap("thank you so much! {answer}", answer))]
+            return [("reply", *self._wrap(rng.choice(fam.paid_named), answer, name=name,
+                                          amount=msg.amount_spoken))]
+        if msg.kind in ("paid", "membership"):  # a thank-you: the words around the name are the reply
+            text = answer.format(name=name)
+            reply = re.sub(r"\s+", " ", answer.replace("{name}", "")).strip(" ,.")
+            return [("reply", text, 0, None), ("_reply_text", reply, 0, None)]
         if msg.style == "read_aloud":
-            return [
-                ("read", rng.choice(banks.READ_ALOUD).format(name=name, text=msg.read_text)),
-                ("reply", answer),
-            ]
+            return [("read", rng.choice(fam.read_aloud).format(name=name, text=msg.read_text), 0, None),
+                    ("reply", answer, 0, answer)]
         if msg.style == "named":
-            return [("reply", rng.choice(banks.NAMED).format(name=name, answer=answer))]
-        return [("reply", answer[0].upper() + answer[1:])]
+            return [("reply", *self._wrap(rng.choice(fam.named), answer, name=name))]
+        answer = answer[0].upper() + answer[1:]
+        return [("reply", answer, 0, answer)]
 
     def _answered_message(self, rng: random.Random) -> tuple[Msg, str]:
         """A message the streamer will answer (ts set later) and the reply template."""
@@ -239,7 +261,7 @@ class Planner:
         u = rng.random()
         if u < 0.82 or self.D < 20000:
             topic, text, values = self._question(rng)
-            answer = _fill(rng.choice(topic.answers), rng, values)
+            answer = _fill(rng.choice(topic.answers), rng, values, self.fam)
             style = rng.choices(("read_aloud", "named", "direct"), weights=(0.35, 0.35, 0.30))[0]
             m = self._msg(0, author, text, "question", is_question=True, topic=topic.key,
                           read_text=_speakable(text), style=style)
@@ -248,29 +270,162 @@ class Planner:
             amount, spoken, bits = rng.choice(banks.PAID_AMOUNTS)
             if rng.random() < 0.5:
                 topic, text, values = self._question(rng)
-                answer = _fill(rng.choice(topic.answers), rng, values)
+                answer = _fill(rng.choice(topic.answers), rng, values, self.fam)
                 style = rng.choice(("read_aloud", "named"))
                 m = self._msg(0, author, text, "paid", kind="paid", is_question=True, topic=topic.key,
                               read_text=_speakable(text), amount=amount, amount_spoken=spoken, bits=bits,
                               style=style)
                 return m, answer
-            text, reply = rng.choice(banks.PAID_CHEERS)
+            text, reply = rng.choice(self.fam.paid_cheers)
             text = text.format(streamer=self.spec.streamer)
             m = self._msg(0, author, text, "paid", kind="paid", amount=amount, amount_spoken=spoken, bits=bits,
                           read_text=_speakable(text), style="named")
             return m, reply
         m = self._msg(0, author, "", "membership", kind="membership", style="named")
-        return m, rng.choice(banks.MEMBER_REPLIES)
+        return m, rng.choice(self.fam.member_replies)
+
+    def _hard_question(self, rng: random.Random, case: str) -> tuple[Msg, str]:
+        """A question of a hard case and its answer: a one-word answer (`yes_no`) or one of 30 s and more (`long`)."""
+        author = self._viewer(rng)
+        if case == "yes_no":
+            question, answer = rng.choice(self.fam.yes_no)
+            topic, text, values = self._question(rng, core=question)
+            answer = _fill(answer, rng, values, self.fam)
+        else:
+            long = rng.choice(self.fam.long_topics)
+            _t, text, _v = self._question(rng, core=rng.choice(long.questions))
+            answer = " ".join(long.sentences)
+        style = rng.choices(("read_aloud", "named", "direct"), weights=(0.4, 0.4, 0.2))[0]
+        m = self._msg(0, author, text, "question", is_question=True, topic=case, read_text=_speakable(text),
+                      style=style, case=case)
+        return m, answer
+
+    def _speak(self, rng: random.Random, msg: Msg, parts: list[tuple[str, str, int, str | None]], start: int,
+               gap_ms: tuple[int, int] = (250, 700), kind: str = "answer") -> int:
+        """Place the utterances of one reply from ``start``; the answer's own words set ``msg.reply_*``."""
+        t = start
+        whole = [p[1] for p in parts if p[0] == "_reply_text"]
+        parts = [p for p in parts if p[0] != "_reply_text"]
+        for k, (part, text, before, answer) in enumerate(parts):
+            if k:
+                t += rng.randint(*gap_ms)
+            u = self._place(t, text, kind, msg=msg, part=part, style=msg.style)
+            msg.utts.append(u)
+            t = u.end_ms
+            if answer is None:
+                continue
+            words = u.words_ms()
+            n = len(tokenize(answer))
+            s_ms, e_ms = ((words[before][1], words[before + n - 1][2]) if n and len(words) >= before + n
+                          else (u.start_ms, u.end_ms))
+            msg.reply_text = f"{msg.reply_text} {answer}".strip() if msg.reply_text else answer.strip()
+            msg.reply_start_ms = s_ms if msg.reply_start_ms is None else msg.reply_start_ms
+            msg.reply_end_ms = e_ms
+        if whole:  # a thank-you said around the name: the whole utterance, the name left out of the text
+            msg.reply_text, msg.reply_start_ms, msg.reply_end_ms = whole[0], msg.utts[0].start_ms, msg.utts[-1].end_ms
+        return t
+
+    def _duration(self, parts: list[tuple[str, str, int, str | None]]) -> int:
+        spoken = [p for p in parts if p[0] != "_reply_text"]
+        return sum(self.speaker.say(p[1]).duration_ms for p in spoken) + 700 * (len(spoken) - 1)
+
+    CASES = {"normal": 0.5, "late": 0.07, "yes_no": 0.07, "long": 0.05, "pair": 0.08, "out_of_order": 0.06,
+             "dismiss": 0.07, "thanks": 0.10}
+
+    def _answer_slot(self, rng: random.Random, case: str, target: int, limit: int, lag: tuple[int, int]) -> bool:
+        """Plan one answer slot of the given case at ``target``; False when there is no time left."""
+        start = max(target, self.cursor + rng.randint(400, 1200), lag[0] + 300)
+        if case in ("pair", "out_of_order"):
+            (m1, a1), (m2, a2) = self._answered_message(rng), self._answered_message(rng)
+            if m1.kind != "message" or m2.kind != "message":  # keep hard cases to plain questions
+                for m in (m1, m2):
+                    self.messages.remove(m)
+                case = "normal"
+            else:
+                for m in (m1, m2):
+                    m.case = case
+                if case == "pair":
+                    m2.style = "direct"
+                    m1.style = rng.choice(("named", "direct"))
+                    p1 = self._answer_texts(rng, m1, a1)
+                    p2 = [("reply", *self._wrap(rng.choice(self.fam.second_answer), a2))]
+                else:
+                    m1.style, m2.style = rng.choice(("read_aloud", "named")), "read_aloud"
+                    p1, p2 = self._answer_texts(rng, m2, a2), self._answer_texts(rng, m1, a1)
+                    m1, m2 = m2, m1  # m1 is spoken first
+                if start + self._duration(p1) + self._duration(p2) + 1500 > limit:
+                    for m in (m1, m2):
+                        self.messages.remove(m)
+                    return False
+                lag1 = rng.randint(lag[0], max(lag[0], min(lag[1], start - 250)))
+                t = self._speak(rng, m1, p1, start)
+                t2 = t + (rng.randint(60, 180) if case == "pair" else rng.randint(500, 1200))
+                self._speak(rng, m2, p2, t2)
+                ts1 = start - lag1
+                ts2 = rng.randint(ts1 + 300, max(ts1 + 300, start - 800)) if case == "pair" else None
+                if case == "pair":
+                    m1.ts_ms, m2.ts_ms = ts1, ts2
+                else:  # the later message (m1, spoken first) was written after the earlier one (m2)
+                    m2.ts_ms = ts1
+                    m1.ts_ms = rng.randint(ts1 + 300, max(ts1 + 300, start - 800))
+                for m in (m1, m2):
+                    m.answered, m.lag_ms = True, m.utts[0].start_ms - m.ts_ms
+                return True
+        if case == "thanks":
+            viewer = self._viewer(rng)
+            what = rng.choice(("follow", "sub", "gift"))
+            text = rng.choice(self.fam.thanks[what]).format(name=viewer.spoken)
+            if start + self.speaker.say(text).duration_ms > limit:
+                return False
+            t0 = max(0, start - rng.randint(2000, 12000))
+            self._msg(t0, viewer, self._chatter_text(rng, viewer), "chatter", case="thanks")
+            if what != "follow":
+                self._msg(min(start - 200, t0 + rng.randint(400, 1500)), viewer, "", "membership",
+                          kind="membership", case="thanks")
+            u = self._place(start, text, "thanks", part=what)
+            self.thanks.append({"viewer": viewer.handle, "spoken": viewer.spoken, "what": what,
+                                "start_ms": u.start_ms, "end_ms": u.end_ms, "text": text})
+            return True
+        if case == "dismiss":
+            topic, text, _v = self._question(rng)
+            m = self._msg(0, self._viewer(rng), text, "question", is_question=True, topic=topic.key,
+                          read_text=_speakable(text), style="read_aloud", case="dismissed")
+            parts = [("read", rng.choice(self.fam.read_aloud).format(name=m.author.spoken, text=m.read_text), 0,
+                      None), ("dismiss", rng.choice(self.fam.dismiss), 0, None)]
+            if start + self._duration(parts) > limit:
+                self.messages.remove(m)
+                return False
+            self._speak(rng, m, parts, start, kind="dismiss")
+            m.ts_ms = start - rng.randint(lag[0], max(lag[0], min(lag[1], start - 250)))
+            m.utts.clear()  # not an answer: the message stays unanswered in the ground truth
+            m.reply_text = None
+            return True
+        if case in ("yes_no", "long"):
+            msg, answer = self._hard_question(rng, case)
+        else:
+            msg, answer = self._answered_message(rng)
+            if case == "late":
+                msg.case = "late"
+                lag = (20_000, 40_000)
+                start = max(start, lag[0] + 300)
+        parts = self._answer_texts(rng, msg, answer)
+        if start + self._duration(parts) > limit:
+            self.messages.remove(msg)  # no time left for this answer
+            return False
+        lag_ms = rng.randint(lag[0], max(lag[0], min(lag[1], start - 250)))
+        msg.ts_ms, msg.lag_ms, msg.answered = start - lag_ms, lag_ms, True
+        self._speak(rng, msg, parts, start)
+        return True
 
     def plan_speech(self) -> None:
         rng = self.r_speech
         spec = self.spec
         end_limit = self.D - 400
-        intro = _fill(rng.choice(banks.INTROS), rng, {"game": self.game})
+        intro = _fill(rng.choice(self.fam.intros), rng, {"game": self.game}, self.fam)
         start = rng.randint(500, 1500)
         if start + self.speaker.say(intro).duration_ms <= end_limit:
             self._place(start, intro, "monologue")
-        outro = rng.choice(banks.OUTROS) if self.D >= 120_000 else None
+        outro = rng.choice(self.fam.outros) if self.D >= 120_000 else None
         outro_ms = self.speaker.say(outro).duration_ms + 800 if outro else 0
         answer_end_limit = end_limit - outro_ms
 
@@ -278,31 +433,17 @@ class Planner:
         n_answers = int(round(n_expected * spec.answer_share))
         if spec.answer_share > 0 and self.D >= 15000:
             n_answers = max(1, n_answers)
-        lag_min, lag_max = int(spec.lag_min_s * 1000), int(spec.lag_max_s * 1000)
+        lag = (int(spec.lag_min_s * 1000), int(spec.lag_max_s * 1000))
         base = self.cursor
         span = max(1, answer_end_limit - base)
         slot = span / max(1, n_answers)
+        cases, weights = list(self.CASES), list(self.CASES.values())
         for i in range(n_answers):
             target = int(base + i * slot + rng.uniform(0.15, 0.75) * slot)
             self._fill_monologue(target)
-            msg, answer = self._answered_message(rng)
-            parts = self._answer_texts(rng, msg, answer)
-            speeches = [self.speaker.say(t) for _p, t in parts]
-            gaps = [rng.randint(250, 700) for _ in parts[1:]]
-            total = sum(s.duration_ms for s in speeches) + sum(gaps)
-            start = max(target, self.cursor + rng.randint(400, 1200), lag_min + 300)
-            if start + total > answer_end_limit:
-                self.messages.remove(msg)  # no time left for this answer
+            case = self.r_case.choices(cases, weights=weights)[0] if spec.hard_cases else "normal"
+            if not self._answer_slot(rng, case, target, answer_end_limit, lag):
                 break
-            lag = rng.randint(lag_min, max(lag_min, min(lag_max, start - 250)))
-            msg.ts_ms = start - lag
-            msg.lag_ms = lag
-            msg.answered = True
-            t = start
-            for k, ((part, text), _speech) in enumerate(zip(parts, speeches)):
-                u = self._place(t, text, "answer", msg=msg, part=part, style=msg.style)
-                msg.utts.append(u)
-                t = u.end_ms + (gaps[k] if k < len(gaps) else 0)
         self._fill_monologue(answer_end_limit)
         if outro:
             start = self.cursor + rng.randint(500, 1000) if self.utts else 800
@@ -370,13 +511,7 @@ class Planner:
             e = rng.choice(list(banks.EMOJI))
             self._msg(t, author, f"{e * rng.randint(1, 2)} {rng.choice(banks.EMOJI_LED)}", "emoji")
         elif cat == "chatter":
-            other = self._viewer(rng, exclude=author)
-            vals = {
-                "other": other.handle, "game": rng.choice(banks.SLOTS["game"]),
-                "place": rng.choice(banks.SLOTS["place"]), "pet": rng.choice(banks.SLOTS["pet"]),
-                "enemy": rng.choice(banks.MONO_SLOTS["enemy"]),
-            }
-            self._msg(t, author, rng.choice(banks.CHATTER).format(**vals), "chatter")
+            self._msg(t, author, self._chatter_text(rng, author), "chatter")
         elif cat == "question":
             topic, text, _v = self._question(rng)
             self._msg(t, author, text, "question", is_question=True, topic=topic.key, read_text=_speakable(text))
@@ -419,13 +554,25 @@ class Planner:
                 self._msg(t, author, text, "paid", kind="paid", is_question=True, topic=topic.key,
                           read_text=_speakable(text), amount=amount, amount_spoken=spoken, bits=bits)
             else:
-                text = rng.choice(banks.PAID_CHEERS)[0].format(streamer=spec.streamer)
+                text = rng.choice(self.fam.paid_cheers)[0].format(streamer=spec.streamer)
                 self._msg(t, author, text, "paid", kind="paid", read_text=_speakable(text), amount=amount,
                           amount_spoken=spoken, bits=bits)
         elif cat == "membership":
             self._msg(t, author, "", "membership", kind="membership")
         else:  # pragma: no cover
             raise AssertionError(cat)
+
+    def _chatter_text(self, rng: random.Random, author: Viewer) -> str:
+        """A chat line that asks nothing of the streamer: a real chat line when the spec names a real chat log."""
+        if self.real_chat:
+            return rng.choice(self.real_chat)
+        other = self._viewer(rng, exclude=author)
+        vals = {
+            "other": other.handle, "game": rng.choice(self.fam.slots["game"]),
+            "place": rng.choice(banks.SLOTS["place"]), "pet": rng.choice(banks.SLOTS["pet"]),
+            "enemy": rng.choice(banks.MONO_SLOTS["enemy"]),
+        }
+        return rng.choice(self.fam.chatter).format(**vals)
 
     def _bot_reply(self, cmd: str, user: Viewer, ts: int) -> str:
         s = self.spec.streamer
@@ -456,7 +603,7 @@ class Planner:
             m.msg_id = f"msg-{i:06d}"
         for i, u in enumerate(self.utts, 1):
             u.utt_id = f"utt-{i:05d}"
-        return Plan(self.D, self.game, self.viewers, self.bots, list(self.utts), msgs)
+        return Plan(self.D, self.game, self.viewers, self.bots, list(self.utts), msgs, self.thanks)
 
 
 def plan_stream(spec: StreamSpec, speaker: Speaker) -> Plan:

@@ -42,6 +42,10 @@ class StreamSpec:
     audio_channels: int = 2
     noise_dbfs: float = -50.0
     tts_backend: str = "auto"  # "auto" (library, else command line), "lib" or "cli"
+    family: str = "alpha"  # the wording (synth/families): alpha and beta tune, gamma is held out
+    hard_cases: bool = True  # late, one-word, long and paired answers, dismissals, thank-yous, out-of-order reading
+    real_monologue: str | None = None  # an SRT transcript of a real stream: its lines become the monologue
+    real_chat: str | None = None  # a real chat log (Twitch comments JSON, IRC dump): its lines become chat chatter
 
     def __post_init__(self) -> None:
         problems = []
@@ -69,6 +73,10 @@ class StreamSpec:
             problems.append("audio_channels must be 1 or 2")
         if self.tts_backend not in TTS_BACKENDS:
             problems.append(f"tts_backend must be one of {TTS_BACKENDS}")
+        from .families import FAMILY_NAMES
+
+        if self.family not in FAMILY_NAMES:
+            problems.append(f"family must be one of {FAMILY_NAMES}")
         if problems:
             raise ValueError("invalid StreamSpec: " + "; ".join(problems))
 

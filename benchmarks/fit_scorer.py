@@ -1,0 +1,103 @@
+"""Fit the alignment scorer on the tuning families and store it as `multimodal_pipeline/align/models/scorer.json`.
+
+    python -m benchmarks.fit_scorer                       # alpha and beta, seeds 101-104, real ASR (about 10 min)
+    python -m benchmarks.fit_scorer --speech script       # without ASR (a quick look; not what is shipped)
+
+Every shortlisted candidate of every tuning stream is labelled against the ground truth (right: its message was
+truly answered and its answer covers at least half of the true answer) and a logistic regression is fitted on the
+answer features (`align/scorer.py`). The acceptance threshold is the one with the best F1 after the one-to-one
+assignment among those with precision at least `--min-precision` on the same streams. Never run it on the held-out
+families (gamma, real noise): those measure the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from benchmarks.common import write_result
+from benchmarks.eval_align import stream_inputs
+from multimodal_pipeline.align.core import _assign, candidates
+from multimodal_pipeline.align.scorer import BUNDLED, feature_frame, fit_scorer
+from multimodal_pipeline.align.truth import label_pairs, load_truth
+from multimodal_pipeline.contracts.align_config import AlignConfig
+from multimodal_pipeline.contracts.curate_config import CurateConfig
+from multimodal_pipeline.curate.filters import prompt_filter
+
+TUNING = [f"{f}:{s}" for f in ("alpha", "beta") for s in (101, 102, 103, 104)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--streams", nargs="+", default=TUNING)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--speech", choices=["asr", "script"], default="asr")
+    parser.add_argument("--min-precision", type=float, default=0.95)
+    parser.add_argument("--out", default=str(BUNDLED))
+    parser.add_argument("--work", default=None)
+    args = parser.parse_args()
+    if any(s.split(":")[0].removesuffix("+real") not in ("alpha", "beta") for s in args.streams):
+        parser.error("fit only on the tuning families (alpha, beta)")
+    config = AlignConfig()
+    frames, truths = [], []
+    with tempfile.TemporaryDirectory(prefix="fit-scorer-") as tmp:
+        work = Path(args.work or tmp)
+        for k, stream_id in enumerate(args.streams):
+            name, speech, chat, truth_path = stream_inputs(stream_id, args.minutes, args.speech, "youtube_live_chat",
+                                                           work)
+            c, *_ = candidates(speech, chat, config, prompt_filter(CurateConfig(), config.prompt_filters))
+            truth = load_truth(truth_path)
+            c = c.with_columns(stream=pl.lit(k))
+            labelled = label_pairs(c.filter(pl.col("reason").is_null()).rename(
+                {"ts_ms": "event_ts_ms", "text": "prompt"}), truth)
+            frames.append((c, labelled))
+            truths.append(truth.filter(pl.col("answered")).height)
+            print(f"{stream_id}: {c.height} candidates, {labelled.height} shortlisted, "
+                  f"{int(labelled['correct'].sum())} right")
+    x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab in frames])
+    y = np.concatenate([lab["correct"].to_numpy() for _, lab in frames]).astype(int)
+    scorer = fit_scorer(x, y, 0.5, {})
+    best = None
+    grid = []
+    for threshold in np.round(np.arange(0.30, 0.99, 0.02), 2):
+        tp = n = 0
+        for (c, lab) in frames:
+            shortlisted = c["reason"].is_null().to_numpy()
+            prob = np.zeros(c.height)
+            prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
+            acc = _assign(c.with_columns(score=pl.Series(prob)), float(threshold)).filter(pl.col("accepted"))
+            right = label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}),
+                                load_truth_cached(lab))["correct"]
+            tp += int(right.sum())
+            n += acc.height
+        p, r = (tp / n if n else 0.0), tp / sum(truths)
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        grid.append({"threshold": float(threshold), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)})
+        if p >= args.min_precision and (best is None or f1 > best["f1"]):
+            best = grid[-1]
+    best = best or max(grid, key=lambda g: g["f1"])
+    meta = {"version": 1, "trained_on": {"streams": args.streams, "minutes": args.minutes, "speech": args.speech},
+            "candidates": int(len(y)), "positives": int(y.sum()), "tuning_at_threshold": best}
+    final = fit_scorer(x, y, best["threshold"], meta)
+    Path(args.out).write_text(final.to_json())
+    print(json.dumps(best))
+    for f, w in zip(final.features, final.coef):
+        print(f"  {f:20s} {w:+.3f}")
+    write_result("fit_scorer", {"grid": grid, "chosen": best, **meta})
+    print(f"-> {args.out}")
+
+
+def load_truth_cached(lab: pl.DataFrame) -> pl.DataFrame:
+    """The truth rows carried by a labelled frame (its join columns), for re-labelling accepted pairs."""
+    cols = ["event_ts_ms", "prompt", "answered", "style", "case", "answer_start_ms", "answer_end_ms",
+            "reply_start_ms", "reply_end_ms", "reply_text"]
+    return lab.select(cols).unique(subset=["event_ts_ms", "prompt"]).rename({"event_ts_ms": "ts_ms", "prompt": "text"})
+
+
+if __name__ == "__main__":
+    main()

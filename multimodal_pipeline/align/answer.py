@@ -1,0 +1,183 @@
+"""Answer boundaries and answer features of the shortlisted candidates (the second stage of alignment).
+
+A candidate span starts at a phrase and runs on through the following ones. What a person wants as the training
+target is the answer alone, so each shortlisted candidate is cut at the word level:
+
+- the *lead*: from the span's start, the words that say the message aloud or the chatter's name (every hit a word
+  of the message or of the handle's spoken parts not matched before, at most `lead_gap_words` apart, starting within
+  `head_slack_words` of the span's start). It is a lead only when it reads at least `read_aloud_min` of the message
+  (by word weight) or says at least half of the name. The lead stops at a sentence end once the message is read.
+- the *answer*: the rest of the first sentence, then each following sentence of the span while it stays on the
+  subject (sentence-embedding similarity to the message or to the answer so far at least `continue_similarity`, or
+  a shared content word with the message), within `max_answer_ms`. A short last sentence that only names the
+  chatter ("good question, Pixel Bean") is a sign-off and is left out.
+
+Sentences are cut at sentence punctuation (the ASR writes it) or at a pause of `sentence_pause_ms`. Embeddings are
+computed once per distinct text: each message and each sentence, not per candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from multimodal_pipeline.align.text import is_content, stem, tokens
+from multimodal_pipeline.contracts.align_config import AlignConfig
+
+_SENTENCE_END = re.compile(r"[.?!…]['\")\]]*$")
+_CLAUSE_END = re.compile(r"[,.;:?!…]['\")\]]*$")
+
+Embedder = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Words:
+    """The video's spoken words in order: text, start/end, the stemmed tokens of each word, sentence ids."""
+
+    text: list[str]
+    start_ms: np.ndarray
+    end_ms: np.ndarray
+    stems: list[tuple[str, ...]]
+    content: list[tuple[bool, ...]]
+    sentence: np.ndarray  # sentence id of each word
+    sentence_first: np.ndarray  # first word of each sentence
+    sentence_last: np.ndarray
+    clause_end: np.ndarray  # the word ends a clause (punctuation) or a sentence
+
+    @classmethod
+    def build(cls, words: pl.DataFrame, config: AlignConfig) -> Words:
+        text = words["word"].to_list()
+        start = words["start_ms"].to_numpy().astype(np.int64)
+        end = words["end_ms"].to_numpy().astype(np.int64)
+        toks = words.select(tokens(pl.col("word")).alias("t")).with_row_index("w").explode("t")
+        toks = toks.with_columns(s=stem(pl.col("t").fill_null("")))
+        toks = toks.with_columns(c=is_content(pl.col("s")) & pl.col("t").is_not_null())
+        grouped = toks.group_by("w", maintain_order=True).agg(
+            pl.col("s").filter(pl.col("t").is_not_null()), pl.col("c").filter(pl.col("t").is_not_null()))
+        stems = [tuple(s) for s in grouped["s"].to_list()]
+        content = [tuple(c) for c in grouped["c"].to_list()]
+        n = len(text)
+        ends_sentence = np.array([bool(_SENTENCE_END.search(t)) for t in text], bool)
+        gap_after = np.r_[start[1:] - end[:-1], 10 ** 9] if n else np.zeros(0, np.int64)
+        brk = ends_sentence | (gap_after >= config.sentence_pause_ms)
+        sentence = np.r_[0, np.cumsum(brk[:-1])] if n else np.zeros(0, np.int64)
+        n_sent = int(sentence[-1]) + 1 if n else 0
+        first = np.full(n_sent, n, np.int64)
+        np.minimum.at(first, sentence, np.arange(n))
+        last = np.zeros(n_sent, np.int64)
+        np.maximum.at(last, sentence, np.arange(n))
+        clause = brk | np.array([bool(_CLAUSE_END.search(t)) for t in text], bool) | (gap_after >= 250)
+        return cls(text, start, end, stems, content, sentence.astype(np.int64), first, last, clause)
+
+    def join(self, a: int, b: int) -> str:
+        return " ".join(self.text[a: b + 1])
+
+
+@dataclass(frozen=True)
+class Message:
+    weights: dict[str, float]  # stemmed message word -> weight (inverse frequency in the video's speech)
+    content: frozenset[str]
+    name: frozenset[str]  # the spoken parts of the author's handle (stemmed)
+    text: str
+
+
+@dataclass
+class Cut:
+    lead_first: int
+    lead_last: int  # -1 when there is no lead
+    lead_read: float
+    lead_named: bool
+    answer_first: int
+    answer_last: int  # < answer_first when nothing is left after the lead
+
+
+def _share(words: Words, a: int, b: int, msg: Message, covered: set[str]) -> float:
+    """The share of the message's word weight said in words a..b and not covered before."""
+    total = sum(msg.weights.values()) or 1.0
+    said = {t for j in range(a, b + 1) for t in words.stems[j]} & msg.weights.keys()
+    return sum(msg.weights[t] for t in said - covered) / total
+
+
+def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignConfig) -> Cut:
+    """The read-aloud or name lead at the start of the span first..last (see the module's docstring).
+
+    The lead stops at the end of a clause once the message is read (unless the name follows), or once the name is
+    said (unless the message is read aloud right after it: "Pixel Bean asks, what keyboard ...")."""
+    total = sum(msg.weights.values()) or 1.0
+    covered: set[str] = set()
+    named: set[str] = set()
+    last_hit = -1
+    read_share = 0.0
+    limit = min(last, first + config.head_words - 1)
+    need_name = max(1, -(-len(msg.name) // 2))
+    stop = -1
+    i = first
+    while i <= limit:
+        st = set(words.stems[i])
+        new_msg = (st & msg.weights.keys()) - covered
+        new_name = (st & msg.name) - named
+        if new_msg or new_name:
+            covered |= new_msg
+            named |= new_name
+            last_hit = i
+            read_share = sum(msg.weights[t] for t in covered) / total
+        elif last_hit < 0 and i - first >= config.head_slack_words:
+            break
+        elif last_hit >= 0 and i - last_hit > config.lead_gap_words:
+            break
+        if last_hit >= 0 and words.clause_end[i] and i - last_hit <= 2:
+            ahead_last = min(last, i + config.lead_gap_words)
+            name_ahead = any(set(words.stems[j]) & (msg.name - named) for j in range(i + 1, ahead_last + 1))
+            if read_share >= config.read_aloud_min and not name_ahead:
+                stop = i
+                break
+            if msg.name and len(named) >= need_name and read_share < config.read_aloud_min:
+                # the name is said: a read-aloud may follow ("Pixel Bean asks, what ..."), an answer may not
+                nxt_end = min(last, int(words.sentence_last[words.sentence[min(i + 1, last)]]),
+                              i + len(msg.weights) + config.head_slack_words)
+                if i + 1 > last or _share(words, i + 1, nxt_end, msg, covered) + read_share < config.read_aloud_min:
+                    stop = i
+                    break
+        i += 1
+    name_ok = bool(msg.name) and len(named) >= need_name
+    read_ok = len(msg.weights) >= config.min_read_aloud_tokens and read_share >= config.read_aloud_min
+    if last_hit < 0 or not (read_ok or name_ok):
+        return Cut(first, -1, read_share, name_ok, first, last)
+    end = stop if stop >= 0 else last_hit
+    return Cut(first, end, read_share, name_ok, end + 1, last)
+
+
+def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: Callable[[int, int], float],
+               ) -> Cut:
+    """Where the answer ends: the first sentence (what is left of it after the lead), then the following sentences
+    while they stay on the subject. `sims(k, s)`: similarity of sentence `s` to the message (k=0) or to the
+    answer so far (k=1)."""
+    a = cut.answer_first
+    if a > cut.answer_last:
+        return cut
+    s = int(words.sentence[a])
+    end = min(int(words.sentence_last[s]), cut.answer_last)
+    while end < cut.answer_last:
+        nxt = s + 1
+        b = min(int(words.sentence_last[nxt]), cut.answer_last)
+        if words.end_ms[b] - words.start_ms[a] > config.max_answer_ms:
+            break
+        shares = any(c and t in msg.content for j in range(words.sentence_first[nxt], b + 1)
+                     for t, c in zip(words.stems[j], words.content[j]))
+        if not (shares or max(sims(0, nxt), sims(1, nxt)) >= config.continue_similarity):
+            break
+        s, end = nxt, b
+    # a short closing sentence that names the chatter is a sign-off, not the answer
+    s_last = int(words.sentence[end])
+    first_of_last = max(int(words.sentence_first[s_last]), a)
+    if s_last != int(words.sentence[a]) and end - first_of_last + 1 <= 6 and any(
+            set(words.stems[j]) & msg.name for j in range(first_of_last, end + 1)):
+        end = first_of_last - 1
+    # a name said at the very end of the answer ("..., pixel bean")
+    while end > a and set(words.stems[end]) & msg.name:
+        end -= 1
+    return Cut(cut.lead_first, cut.lead_last, cut.lead_read, cut.lead_named, a, end)

@@ -1,0 +1,96 @@
+"""The fitted candidate scorer: a logistic regression over answer features, stored as a versioned JSON file.
+
+`score` is the model's probability that a candidate is the message's answer; the acceptance threshold is stored
+with the model (chosen on the tuning families for precision, see `benchmarks/fit_scorer.py`). The file's sha256
+names the model in the stage key and the asset metadata. Inference is a dot product (no scikit-learn at run time);
+fitting uses scikit-learn's `LogisticRegression`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+BUNDLED = Path(__file__).parent / "models" / "scorer.json"
+
+#: model inputs, all computed in `core.py` from the candidate table
+FEATURES: tuple[str, ...] = (
+    "lead_read", "lead_named", "author_named", "answer_overlap", "answer_similarity", "is_question", "lag_s",
+    "lag_late_s", "log_answer_words", "chat_density", "has_lead", "first_candidate", "question_similarity",
+)
+
+
+def feature_frame(c: pl.DataFrame, expected_lag_ms: int) -> pl.DataFrame:
+    """The model's inputs from the candidate table's columns (nulls as 0)."""
+    lag = pl.col("lag_ms").clip(lower_bound=0).cast(pl.Float64) / 1000
+    return c.select(
+        lead_read=pl.col("lead_read"), lead_named=pl.col("lead_named").cast(pl.Float64),
+        author_named=pl.col("author_named").cast(pl.Float64), answer_overlap=pl.col("answer_overlap"),
+        answer_similarity=pl.col("answer_similarity"), is_question=pl.col("is_question").cast(pl.Float64),
+        lag_s=lag, lag_late_s=(lag - expected_lag_ms / 1000).clip(lower_bound=0),
+        log_answer_words=pl.col("n_answer_words").cast(pl.Float64).log1p(),
+        chat_density=pl.col("chat_density").log1p(), has_lead=pl.col("lead").is_not_null().cast(pl.Float64),
+        first_candidate=pl.col("first_candidate").cast(pl.Float64),
+        question_similarity=pl.col("answer_similarity") * pl.col("is_question").cast(pl.Float64),
+    ).select([pl.col(f).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for f in FEATURES])
+
+
+@dataclass(frozen=True)
+class Scorer:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+    sha256: str
+    meta: dict = field(default_factory=dict)
+
+    def predict(self, x: pl.DataFrame) -> np.ndarray:
+        """Probabilities for the rows of a `feature_frame`."""
+        if x.height == 0:
+            return np.zeros(0)
+        m = x.select(list(self.features)).to_numpy().astype(np.float64)
+        z = ((m - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> str:
+        doc = {"kind": "logistic_regression", "features": list(self.features), "mean": self.mean.tolist(),
+               "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept,
+               "threshold": self.threshold, **self.meta}
+        return json.dumps(doc, indent=1) + "\n"
+
+
+@functools.lru_cache(maxsize=4)
+def load_scorer(path: str | None = None) -> Scorer:
+    """The scorer stored at `path` (the bundled one by default)."""
+    p = Path(path) if path else BUNDLED
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no fitted alignment scorer (run python -m benchmarks.fit_scorer)")
+    raw = p.read_bytes()
+    doc = json.loads(raw)
+    missing = [f for f in doc["features"] if f not in FEATURES]
+    if missing:
+        raise ValueError(f"{p}: unknown features {missing}")
+    meta = {k: v for k, v in doc.items()
+            if k not in ("kind", "features", "mean", "scale", "coef", "intercept", "threshold")}
+    return Scorer(tuple(doc["features"]), np.asarray(doc["mean"]), np.asarray(doc["scale"]),
+                  np.asarray(doc["coef"]), float(doc["intercept"]), float(doc["threshold"]),
+                  hashlib.sha256(raw).hexdigest(), meta)
+
+
+def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, c: float = 1.0) -> Scorer:
+    """A logistic regression on standardized features (scikit-learn), balanced classes."""
+    from sklearn.linear_model import LogisticRegression
+
+    m = x.select(list(FEATURES)).to_numpy().astype(np.float64)
+    mean, scale = m.mean(axis=0), m.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit((m - mean) / scale, y)
+    return Scorer(FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), threshold, "", meta)

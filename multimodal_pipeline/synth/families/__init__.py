@@ -1,0 +1,72 @@
+"""Generator families: independently written wording for everything the synthetic streamer and chat say.
+
+A family owns its questions and answers, read-aloud leads, the ways it names a chatter, thank-yous for follows, subs
+and gifts, dismissals, single-word and long answers, monologue, chat chatter and the shape of its handles. The planner
+(`plan.py`) only decides *when* things happen; *what* is said comes from one family. Families were written separately
+(different wording, sentence shapes and lengths) so that alignment can be tuned on some and measured on the others:
+`alpha` and `beta` are the tuning families, `gamma` is held out (see the README's alignment figures).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    questions: tuple[str, ...]  # as a viewer types them
+    answers: tuple[str, ...]  # as the streamer says them
+
+
+@dataclass(frozen=True)
+class LongTopic:
+    """A question whose answer runs 30 s and more: `sentences` are drawn in order, all on the question's topic."""
+
+    key: str
+    questions: tuple[str, ...]
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    slots: dict[str, tuple[str, ...]]
+    topics: tuple[Topic, ...]
+    read_aloud: tuple[str, ...]  # "{name}", "{text}"
+    named: tuple[str, ...]  # "{name}", "{answer}"
+    paid_read: tuple[str, ...]  # "{name}", "{amount}", "{text}"
+    paid_named: tuple[str, ...]  # "{name}", "{amount}", "{answer}"
+    paid_cheers: tuple[tuple[str, str], ...]  # (message with "{streamer}", reply with "{name}")
+    member_replies: tuple[str, ...]
+    intros: tuple[str, ...]  # "{game}"
+    outros: tuple[str, ...]
+    mono_slots: dict[str, tuple[str, ...]]
+    monologue: tuple[str, ...]
+    chatter: tuple[str, ...]  # "{other}" "{game}" "{place}" "{pet}" "{enemy}"
+    thanks: dict[str, tuple[str, ...]]  # follow | sub | gift -> "{name}" thank-yous
+    dismiss: tuple[str, ...]  # said after reading a question aloud, instead of an answer
+    yes_no: tuple[tuple[str, str], ...]  # (question, one-word answer)
+    long_topics: tuple[LongTopic, ...]
+    second_answer: tuple[str, ...]  # joins a second answer said in the same breath: "{answer}"
+    handle: Callable[[random.Random], tuple[str, str]]  # (display handle, how the streamer says it)
+    games: tuple[str, ...] = field(default=())
+
+    def slot_pool(self, name: str) -> tuple[str, ...]:
+        return self.slots.get(name) or self.mono_slots[name]
+
+
+def family(name: str) -> Family:
+    from . import alpha, beta, gamma
+
+    families = {f.name: f for f in (alpha.FAMILY, beta.FAMILY, gamma.FAMILY)}
+    if name not in families:
+        raise ValueError(f"unknown generator family {name!r}; known: {sorted(families)}")
+    return families[name]
+
+
+FAMILY_NAMES: tuple[str, ...] = ("alpha", "beta", "gamma")
+TUNING_FAMILIES: tuple[str, ...] = ("alpha", "beta")
+HELD_OUT_FAMILIES: tuple[str, ...] = ("gamma",)
