@@ -1,9 +1,11 @@
 """Fit the alignment scorer on the tuning families and store it as `multimodal_pipeline/align/models/scorer.json`.
 
-    python -m benchmarks.fit_scorer                       # alpha and beta, seeds 101-104, real ASR (about 10 min)
+    python -m benchmarks.fit_scorer                       # alpha and beta, seeds 101-108, real ASR (about 20 min)
     python -m benchmarks.fit_scorer --speech script       # without ASR (a quick look; not what is shipped)
 
-Every shortlisted candidate of every tuning stream is labelled against the ground truth (right: its message was
+First the continuation model (does the next sentence still belong to the answer?) is fitted on the true answers'
+sentences and the sentence that follows each answer. Then every shortlisted candidate of every tuning stream is
+labelled against the ground truth (right: its message was
 truly answered and its answer covers at least half of the true answer) and a logistic regression is fitted on the
 answer features (`align/scorer.py`). The acceptance threshold is the one with the best F1 after the one-to-one
 assignment among those with precision at least `--min-precision` on the same streams. Never run it on the held-out
@@ -22,14 +24,17 @@ import polars as pl
 
 from benchmarks.common import write_result
 from benchmarks.eval_align import stream_inputs
+from multimodal_pipeline.align.answer import Words
 from multimodal_pipeline.align.core import _assign, candidates
-from multimodal_pipeline.align.scorer import BUNDLED, feature_frame, fit_scorer
+from multimodal_pipeline.align.scorer import BUNDLED, feature_frame, fit_continuation, fit_scorer
+from multimodal_pipeline.align.spans import speech_words
+from multimodal_pipeline.embeddings import embed
 from multimodal_pipeline.align.truth import label_pairs, load_truth
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.curate_config import CurateConfig
 from multimodal_pipeline.curate.filters import prompt_filter
 
-TUNING = [f"{f}:{s}" for f in ("alpha", "beta") for s in (101, 102, 103, 104)]
+TUNING = [f"{f}:{s}" for f in ("alpha", "beta") for s in range(101, 109)]
 
 
 def main() -> None:
@@ -38,6 +43,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--speech", choices=["asr", "script"], default="asr")
     parser.add_argument("--min-precision", type=float, default=0.95)
+    parser.add_argument("--continue-threshold", type=float, default=0.4)
     parser.add_argument("--out", default=str(BUNDLED))
     parser.add_argument("--work", default=None)
     args = parser.parse_args()
@@ -47,10 +53,17 @@ def main() -> None:
     frames, truths = [], []
     with tempfile.TemporaryDirectory(prefix="fit-scorer-") as tmp:
         work = Path(args.work or tmp)
-        for k, stream_id in enumerate(args.streams):
-            name, speech, chat, truth_path = stream_inputs(stream_id, args.minutes, args.speech, "youtube_live_chat",
-                                                           work)
-            c, *_ = candidates(speech, chat, config, prompt_filter(CurateConfig(), config.prompt_filters))
+        inputs = [stream_inputs(s, args.minutes, args.speech, "youtube_live_chat", work) for s in args.streams]
+        cx, cy = [], []
+        for _name, speech, _chat, truth_path in inputs:
+            x_, y_ = continuation_examples(speech, load_truth(truth_path), config)
+            cx += x_
+            cy += y_
+        continuation = fit_continuation(np.asarray(cx), np.asarray(cy), args.continue_threshold)
+        print(f"continuation: {len(cy)} sentences, {sum(cy)} inside answers: {continuation.to_dict()}")
+        for k, (stream_id, (name, speech, chat, truth_path)) in enumerate(zip(args.streams, inputs)):
+            c, *_ = candidates(speech, chat, config, prompt_filter(CurateConfig(), config.prompt_filters),
+                               continuation=continuation)
             truth = load_truth(truth_path)
             c = c.with_columns(stream=pl.lit(k))
             labelled = label_pairs(c.filter(pl.col("reason").is_null()).rename(
@@ -61,7 +74,7 @@ def main() -> None:
                   f"{int(labelled['correct'].sum())} right")
     x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab in frames])
     y = np.concatenate([lab["correct"].to_numpy() for _, lab in frames]).astype(int)
-    scorer = fit_scorer(x, y, 0.5, {})
+    scorer = fit_scorer(x, y, 0.5, {}, continuation)
     best = None
     grid = []
     for threshold in np.round(np.arange(0.30, 0.99, 0.02), 2):
@@ -83,13 +96,36 @@ def main() -> None:
     best = best or max(grid, key=lambda g: g["f1"])
     meta = {"version": 1, "trained_on": {"streams": args.streams, "minutes": args.minutes, "speech": args.speech},
             "candidates": int(len(y)), "positives": int(y.sum()), "tuning_at_threshold": best}
-    final = fit_scorer(x, y, best["threshold"], meta)
+    final = fit_scorer(x, y, best["threshold"], meta, continuation)
     Path(args.out).write_text(final.to_json())
     print(json.dumps(best))
     for f, w in zip(final.features, final.coef):
         print(f"  {f:20s} {w:+.3f}")
     write_result("fit_scorer", {"grid": grid, "chosen": best, **meta})
     print(f"-> {args.out}")
+
+
+def continuation_examples(speech: pl.DataFrame, truth: pl.DataFrame, config: AlignConfig
+                          ) -> tuple[list[list[float]], list[int]]:
+    """For every true answer: each of its sentences after the first (label 1) and the sentence that follows the
+    answer within 2 s (label 0), as (similarity to the message, to the answer's first sentence, to the previous)."""
+    w = Words.build(speech_words(speech), config)
+    xs, ys = [], []
+    for m in truth.filter(pl.col("answered")).iter_rows(named=True):
+        inside = np.flatnonzero((w.start_ms >= m["reply_start_ms"] - 300) & (w.end_ms <= m["reply_end_ms"] + 300))
+        if len(inside) == 0:
+            continue
+        sents = sorted(set(w.sentence[inside].tolist()))
+        after = int(w.sentence[inside[-1]]) + 1
+        seq = list(sents)
+        if after < len(w.sentence_first) and w.start_ms[w.sentence_first[after]] - w.end_ms[inside[-1]] < 2000:
+            seq.append(after)
+        texts = [m["text"]] + [w.join(int(w.sentence_first[s]), int(w.sentence_last[s])) for s in seq]
+        v = embed(texts)
+        for k in range(1, len(seq)):
+            xs.append([float(v[0] @ v[k + 1]), float(v[1] @ v[k + 1]), float(v[k] @ v[k + 1])])
+            ys.append(int(seq[k] in sents))
+    return xs, ys
 
 
 def load_truth_cached(lab: pl.DataFrame) -> pl.DataFrame:

@@ -292,11 +292,14 @@ def test_answer_styles_render():
         m = Msg(ts_ms=0, author=viewer, text="@Nova what keyboard do you use?", category="question", seq=1,
                 is_question=True, read_text="what keyboard do you use?", style=style)
         parts = planner._answer_texts(rng, m, "I use a Keychron keyboard.")
-        said = " ".join(t for _p, t in parts)
+        said = " ".join(t for _p, t, _n, _a in parts)
         assert "I use a Keychron keyboard." in said or "I use a Keychron keyboard." in said.capitalize()
         assert (viewer.spoken in said) == (style != "direct")
         assert ("what keyboard do you use?" in said) == (style == "read_aloud")
         assert said.isascii()
+        # the answer alone, and where it starts in the spoken reply (words before it: the name)
+        (_p, text, before, answer), = [p for p in parts if p[0] == "reply"]
+        assert answer.lower() == "i use a keychron keyboard." and text.split()[before:][0].lower() == "i"
 
 
 def test_bank_sizes_and_topical_answers():

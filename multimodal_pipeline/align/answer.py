@@ -115,6 +115,7 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
     limit = min(last, first + config.head_words - 1)
     need_name = max(1, -(-len(msg.name) // 2))
     stop = -1
+    first_msg = -1
     i = first
     while i <= limit:
         st = set(words.stems[i])
@@ -124,7 +125,11 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
             covered |= new_msg
             named |= new_name
             last_hit = i
-            read_share = sum(msg.weights[t] for t in covered) / total
+            if new_msg:
+                first_msg = i if first_msg < 0 else first_msg
+                # a read-aloud says the message in one go: its words no farther apart than the message is long
+                if i - first_msg + 1 <= len(msg.weights) + config.lead_gap_words:
+                    read_share = sum(msg.weights[t] for t in covered) / total
         elif last_hit < 0 and i - first >= config.head_slack_words:
             break
         elif last_hit >= 0 and i - last_hit > config.lead_gap_words:
@@ -138,24 +143,48 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
             if msg.name and len(named) >= need_name and read_share < config.read_aloud_min:
                 # the name is said: a read-aloud may follow ("Pixel Bean asks, what ..."), an answer may not
                 nxt_end = min(last, int(words.sentence_last[words.sentence[min(i + 1, last)]]),
-                              i + len(msg.weights) + config.head_slack_words)
+                              i + len(msg.weights) + 2)
                 if i + 1 > last or _share(words, i + 1, nxt_end, msg, covered) + read_share < config.read_aloud_min:
                     stop = i
                     break
         i += 1
     name_ok = bool(msg.name) and len(named) >= need_name
+    end = stop if stop >= 0 else last_hit
+    # a read-aloud says the message's words in their order (an answer that repeats them does not)
+    read_share = ordered_share(words, first_msg, end, msg) if first_msg >= 0 else 0.0
     read_ok = len(msg.weights) >= config.min_read_aloud_tokens and read_share >= config.read_aloud_min
     if last_hit < 0 or not (read_ok or name_ok):
         return Cut(first, -1, read_share, name_ok, first, last)
-    end = stop if stop >= 0 else last_hit
+    if not read_ok:  # a name lead: it ends with the name's clause
+        end = min(end, max(j for j in range(first, end + 1) if set(words.stems[j]) & msg.name) + 2)
+        while end > first and not words.clause_end[end] and not set(words.stems[end]) & msg.name:
+            end -= 1
     return Cut(first, end, read_share, name_ok, end + 1, last)
 
 
+def ordered_share(words: Words, a: int, b: int, msg: Message) -> float:
+    """The share of the message's word weight said in words a..b in the message's order (weighted longest common
+    subsequence of the message's words and the spoken stems)."""
+    seq = list(msg.weights)
+    spoken = [t for j in range(a, b + 1) for t in words.stems[j] if t in msg.weights]
+    if not seq or not spoken:
+        return 0.0
+    prev = [0.0] * (len(spoken) + 1)
+    for t in seq:
+        cur = [0.0] * (len(spoken) + 1)
+        for k, u in enumerate(spoken, 1):
+            cur[k] = prev[k - 1] + msg.weights[t] if t == u else max(prev[k], cur[k - 1])
+        prev = cur
+    return prev[-1] / (sum(msg.weights.values()) or 1.0)
+
+
 def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: Callable[[int, int], float],
-               ) -> Cut:
+               keeps: Callable[[float, float, float], bool] | None = None,
+               other_read: Callable[[int], bool] = lambda s: False) -> Cut:
     """Where the answer ends: the first sentence (what is left of it after the lead), then the following sentences
-    while they stay on the subject. `sims(k, s)`: similarity of sentence `s` to the message (k=0) or to the
-    answer so far (k=1)."""
+    while they stay on the subject. `sims(k, s)`: similarity of sentence `s` to the message (k=0), to the answer's
+    first part (k=1) or to sentence `s - 1` (k=2); `keeps(to_message, to_first, to_previous)`: the fitted
+    continuation model (without one, a sentence stays when a similarity reaches `continue_similarity`)."""
     a = cut.answer_first
     if a > cut.answer_last:
         return cut
@@ -163,12 +192,15 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
     end = min(int(words.sentence_last[s]), cut.answer_last)
     while end < cut.answer_last:
         nxt = s + 1
+        if other_read(nxt):  # the next message read aloud: this answer is over
+            break
         b = min(int(words.sentence_last[nxt]), cut.answer_last)
         if words.end_ms[b] - words.start_ms[a] > config.max_answer_ms:
             break
-        shares = any(c and t in msg.content for j in range(words.sentence_first[nxt], b + 1)
-                     for t, c in zip(words.stems[j], words.content[j]))
-        if not (shares or max(sims(0, nxt), sims(1, nxt)) >= config.continue_similarity):
+        to_msg, to_first, to_prev = sims(0, nxt), sims(1, nxt), sims(2, nxt)
+        stays = (keeps(to_msg, to_first, to_prev) if keeps is not None
+                 else max(to_msg, to_first) >= config.continue_similarity)
+        if not stays:
             break
         s, end = nxt, b
     # a short closing sentence that names the chatter is a sign-off, not the answer
@@ -181,3 +213,20 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
     while end > a and set(words.stems[end]) & msg.name:
         end -= 1
     return Cut(cut.lead_first, cut.lead_last, cut.lead_read, cut.lead_named, a, end)
+
+
+def reads_message(words: Words, a: int, b: int, msg: Message, config: AlignConfig) -> bool:
+    """Whether words a..b say the message aloud somewhere (at least `read_aloud_min` of its word weight within a
+    window as long as the message and `lead_gap_words` more)."""
+    n = len(msg.weights)
+    if n < config.min_read_aloud_tokens or b < a:
+        return False
+    total = sum(msg.weights.values()) or 1.0
+    width = n + config.lead_gap_words
+    for start in range(a, b + 1):
+        if not set(words.stems[start]) & msg.weights.keys():
+            continue
+        said = {t for j in range(start, min(b, start + width - 1) + 1) for t in words.stems[j]}
+        if sum(msg.weights[t] for t in said & msg.weights.keys()) / total >= config.read_aloud_min:
+            return True
+    return False

@@ -43,10 +43,11 @@ def distributions(pairs: pl.DataFrame) -> Result:
     lags = acc["lag_ms"].to_numpy() / 1000
     read = int((acc["read_aloud"] >= 0.75).sum()) if acc.height else 0
     return True, {
-        "score_all": _histogram(pairs["score"].to_numpy(), 20, (-0.5, 3.0)),
-        "score_accepted": _histogram(acc["score"].to_numpy(), 20, (-0.5, 3.0)),
-        "lag_s_accepted": _histogram(lags, 22, (-2, 20)),
+        "score_all": _histogram(pairs["score"].to_numpy(), 20, (0.0, 1.0)),
+        "score_accepted": _histogram(acc["score"].to_numpy(), 20, (0.0, 1.0)),
+        "lag_s_accepted": _histogram(lags, 24, (-2, 46)),
         "lag_s_median": round(float(np.median(lags)), 2) if len(lags) else None,
         "read_aloud_share": round(read / acc.height, 4) if acc.height else 0.0,
         "author_named_share": round(float(acc["author_named"].mean()), 4) if acc.height else 0.0,
+        "lead_cut_share": round(float(acc["lead"].is_not_null().mean()), 4) if acc.height else 0.0,
     }

@@ -17,9 +17,9 @@ import polars as pl
 
 from collections.abc import Callable
 
-from multimodal_pipeline.align.answer import Cut, Embedder, Message, Words, cut_answer, find_lead
+from multimodal_pipeline.align.answer import Cut, Embedder, Message, Words, cut_answer, find_lead, reads_message
 from multimodal_pipeline.align.index import Postings, Tokens, Windows, token_hashes
-from multimodal_pipeline.align.scorer import Scorer, feature_frame, load_scorer
+from multimodal_pipeline.align.scorer import Continuation, Scorer, feature_frame, load_scorer
 from multimodal_pipeline.align.spans import build_phrases, build_spans, speech_words
 from multimodal_pipeline.align.text import (
     is_content,
@@ -32,6 +32,10 @@ from multimodal_pipeline.align.text import (
 )
 from multimodal_pipeline.contracts import AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
+from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
+from multimodal_pipeline.storage.stage import stage_key
+
+CODE_VERSION = "align-2"
 
 #: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
 PromptFilter = Callable[[pl.DataFrame], pl.Series]
@@ -40,6 +44,7 @@ PromptFilter = Callable[[pl.DataFrame], pl.Series]
 #: `prompt_bot_command`, `prompt_emote_only`, `prompt_self_promotion`, ...)
 REASONS = ("prompt_not_a_message", "prompt_deleted", "prompt_empty", "response_too_short",
            "response_before_message", "no_evidence", "not_shortlisted", "response_only_reads_message",
+           "response_reads_message_later", "response_reads_another_message",
            "below_threshold", "message_already_answered", "response_already_used")
 
 
@@ -259,7 +264,7 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
 
 
 def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFrame, postings: Postings,
-             config: AlignConfig, embedder: Embedder | None) -> pl.DataFrame:
+             config: AlignConfig, embedder: Embedder | None, continuation: Continuation | None) -> pl.DataFrame:
     """Lead, answer boundaries and answer features of the shortlisted candidates (`reason` null)."""
     open_rows = np.flatnonzero(c["reason"].is_null().to_numpy())
     n = c.height
@@ -267,6 +272,7 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         "lead": [None] * n, "answer_first": np.full(n, -1), "answer_last": np.full(n, -2),
         "lead_first": np.full(n, -1), "lead_read": np.zeros(n), "lead_named": np.zeros(n, bool),
         "answer_overlap": np.zeros(n), "answer_similarity": np.full(n, np.nan), "n_answer_words": np.zeros(n, np.int64),
+        "reads_later": np.zeros(n, bool), "reads_other": np.zeros(n, bool),
     }
     if len(open_rows) == 0:
         return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
@@ -274,14 +280,27 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
     p_last = phrases["last_word"].to_numpy()
     ev = c["ev_idx"].to_numpy()
     span_first = p_first[c["first_phrase"].to_numpy()]
-    span_last = p_last[c["last_phrase"].to_numpy()]
+    # an answer may run on past the span's pauses (up to extend_pause_ms each, max_answer_ms in all): where it
+    # ends is decided by the sentences (`cut_answer`), not by the span
+    gaps = np.r_[words.start_ms[1:] - words.end_ms[:-1], 10 ** 9] if len(words.text) else np.zeros(0, np.int64)
+    breaks = np.flatnonzero(gaps >= config.extend_pause_ms)
+    run_end = breaks[np.searchsorted(breaks, np.arange(len(words.text)))] if len(words.text) else gaps
+    cap = np.searchsorted(words.end_ms, words.start_ms + config.max_answer_ms, "right") - 1
+    span_last = np.maximum(p_last[c["last_phrase"].to_numpy()],
+                           np.minimum(run_end[span_first], cap[span_first]))
     msgs = _messages(events, np.unique(ev[open_rows]), postings)
     cuts: dict[int, Cut] = {}
     for r in open_rows.tolist():
         cuts[r] = find_lead(words, int(span_first[r]), int(span_last[r]), msgs[int(ev[r])], config)
+    # sentences that read a message aloud belong to that message: no other answer takes them
+    read_by: dict[int, set[int]] = {}
+    for r, k in cuts.items():
+        if k.lead_last >= 0 and k.lead_read >= config.read_aloud_min:
+            for sent in range(int(words.sentence[k.lead_first]), int(words.sentence[k.lead_last]) + 1):
+                read_by.setdefault(sent, set()).add(int(ev[r]))
     # embeddings once per distinct text: messages, sentences of the shortlisted spans, each answer's first part
     sent_ids = sorted({int(s) for r in open_rows.tolist()
-                       for s in range(words.sentence[span_first[r]], words.sentence[span_last[r]] + 1)})
+                       for s in range(max(0, words.sentence[span_first[r]] - 1), words.sentence[span_last[r]] + 1)})
     sent_text = {s: words.join(int(words.sentence_first[s]), int(words.sentence_last[s])) for s in sent_ids}
     first_part = {r: words.join(k.answer_first, min(int(words.sentence_last[words.sentence[k.answer_first]]),
                                                     k.answer_last))
@@ -299,11 +318,19 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         head = first_part.get(r)
 
         def sims(kind: int, s: int, msg=msg, head=head) -> float:
-            x = sim(msg.text if kind == 0 else (head or ""), sent_text.get(s, ""))
+            ref = msg.text if kind == 0 else (head or "") if kind == 1 else sent_text.get(s - 1, "")
+            x = sim(ref, sent_text.get(s, ""))
             return -1.0 if np.isnan(x) else x
 
-        k = cut_answer(words, k, msg, config, sims)
+        mine = int(ev[r])
+
+        def other_read(sent: int, mine=mine) -> bool:
+            return bool(read_by.get(sent, set()) - {mine})
+
+        k = cut_answer(words, k, msg, config, sims, continuation.keeps if continuation else None, other_read)
         cuts[r] = k
+        if k.answer_first <= k.answer_last and other_read(int(words.sentence[k.answer_first])):
+            cols["reads_other"][r] = True
         if k.lead_last >= 0:
             cols["lead"][r] = words.join(k.lead_first, k.lead_last)
             cols["lead_first"][r] = k.lead_first
@@ -313,12 +340,39 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         if k.answer_first > k.answer_last:
             continue
         cols["n_answer_words"][r] = k.answer_last - k.answer_first + 1
+        # the message read aloud inside the answer: this span starts too early (a later one holds lead and answer)
+        cols["reads_later"][r] = reads_message(words, k.answer_first, k.answer_last, msg, config)
         total = sum(msg.weights[t] for t in msg.content)
         said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
         shared = sum(msg.weights[t] for t in msg.content & said)
         cols["answer_overlap"][r] = shared / (total + float(postings.idf[-1])) if msg.content else 0.0
         cols["answer_similarity"][r] = sim(msg.text, head) if head else float("nan")
     return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
+
+
+def _margin(value: str, group: str) -> pl.Expr:
+    """`value` minus the best `value` of the other rows of its group (positive: this row is the group's best)."""
+    top1 = pl.col(value).max().over(group)
+    top2 = pl.col(value).top_k(2).min().over(group)
+    n = pl.len().over(group)
+    return pl.when(n < 2).then(pl.lit(1.0)).when(pl.col(value) >= top1).then(pl.col(value) - top2) \
+        .otherwise(pl.col(value) - top1)
+
+
+def _competition(c: pl.DataFrame) -> pl.DataFrame:
+    """How a shortlisted candidate's answer similarity compares with the message's other candidates
+    (`similarity_margin`) and with the other messages that want the same answer (`sentence_margin`): a direct answer
+    is the one sentence that fits its question better than the monologue around it, and better than it fits the
+    other questions."""
+    open_ = c.with_row_index("_r").filter(pl.col("reason").is_null())
+    if open_.height == 0:
+        return c.with_columns(similarity_margin=pl.lit(0.0), sentence_margin=pl.lit(0.0))
+    sim = "answer_similarity"
+    m = (open_.with_columns(pl.col(sim).fill_nan(None).fill_null(0.0))
+         .with_columns(similarity_margin=_margin(sim, "ev_idx"), sentence_margin=_margin(sim, "answer_first"))
+         .select("_r", "similarity_margin", "sentence_margin"))
+    return (c.with_row_index("_r").join(m, on="_r", how="left", maintain_order="left").drop("_r")
+            .with_columns(pl.col("similarity_margin", "sentence_margin").fill_null(0.0)))
 
 
 def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:
@@ -360,6 +414,7 @@ def _default_embedder(config: AlignConfig) -> Embedder | None:
 
 def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
                prompt_filter: PromptFilter | None = None, embedder: Embedder | None = None,
+               continuation: Continuation | None = None,
                ) -> tuple[pl.DataFrame, Calibration, pl.DataFrame, Words]:
     """Every candidate with its features; the shortlisted ones (`reason` null) cut into lead and answer, with the
     answer features the scorer reads. (candidates, calibration, spans, words)."""
@@ -382,12 +437,17 @@ def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
               .when(pl.col("lag_ms") < 0).then(pl.lit("response_before_message")))
     c = _shortlist(c.with_columns(reason=reason), config)
     c = _prompt_rejects(c, events, prompt_filter)
-    c = _answers(c, events, words, phrases, postings, config, embedder)
+    c = _answers(c, events, words, phrases, postings, config, embedder, continuation)
     c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("n_answer_words") == 0))
                        .then(pl.lit("response_only_reads_message"))
+                       .when(pl.col("reason").is_null() & pl.col("reads_later"))
+                       .then(pl.lit("response_reads_message_later"))
+                       .when(pl.col("reason").is_null() & pl.col("reads_other"))
+                       .then(pl.lit("response_reads_another_message"))
                        .when(pl.col("reason").is_null() & (pl.col("n_answer_words") < config.min_response_words)
                              & pl.col("lead").is_null())
                        .then(pl.lit("response_too_short")).otherwise(pl.col("reason")))
+    c = _competition(c)
     # the answer replaces the span as the response; its start is the lag
     start, end = words.start_ms, words.end_ms
     a, b = c["answer_first"].to_numpy(), c["answer_last"].to_numpy()
@@ -407,6 +467,12 @@ def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     return c, cal, spans, words
 
 
+def align_stage_key(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig, scorer: Scorer) -> str:
+    """The stage key of one video's alignment: its inputs, its settings, the code and the fitted scorer's hash."""
+    return stage_key("aligned_pairs", [frame_sha256(speech), frame_sha256(chat)], config_hash(config),
+                     f"{CODE_VERSION}+scorer:{scorer.sha256}")
+
+
 def align(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
           video_id: str | None = None) -> pl.DataFrame:
     """Every candidate pairing of one video's chat events with its response spans (AlignedPair contract), ordered
@@ -424,7 +490,7 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     scorer = scorer or load_scorer(config.scorer_path)
     if video_id is None:
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
-    c, cal, spans, _words = candidates(speech, chat, config, prompt_filter, embedder)
+    c, cal, spans, _words = candidates(speech, chat, config, prompt_filter, embedder, scorer.continuation)
     shortlisted = c["reason"].is_null().to_numpy()
     prob = np.zeros(c.height)
     if shortlisted.any():

@@ -11,7 +11,8 @@ import polars as pl
 
 from multimodal_pipeline.storage.atomic import atomic_write_text
 
-FEATURES = ["lag_ms", "read_aloud", "author_named", "lexical_overlap", "is_question", "chat_density", "score"]
+FEATURES = ["lag_ms", "read_aloud", "author_named", "answer_overlap", "embedding_similarity", "is_question",
+            "chat_density", "score"]
 
 
 def _png(fig) -> str:
@@ -74,7 +75,7 @@ def write_review(pairs: pl.DataFrame, spans: pl.DataFrame, chat: pl.DataFrame, p
     rejected = (pairs.filter(~pl.col("accepted") & ~pl.col("reject_reason").is_in(["prompt_not_a_message"]))
                 .sort("score", descending=True).head(max_rejected))
     reasons = pairs.group_by("reject_reason").len().sort("len", descending=True)
-    cols = ["event_ts_ms", "author", "prompt", "response_start_ms", "response", *FEATURES]
+    cols = ["event_ts_ms", "author", "prompt", "response_start_ms", "lead", "response", *FEATURES]
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse;font-size:12px}}
 td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top}} th{{background:#f3f3f3}}</style></head><body>

@@ -23,6 +23,7 @@ BUNDLED = Path(__file__).parent / "models" / "scorer.json"
 FEATURES: tuple[str, ...] = (
     "lead_read", "lead_named", "author_named", "answer_overlap", "answer_similarity", "is_question", "lag_s",
     "lag_late_s", "log_answer_words", "chat_density", "has_lead", "first_candidate", "question_similarity",
+    "read_x_similarity", "named_x_similarity", "lead_x_short", "similarity_margin", "sentence_margin",
 )
 
 
@@ -38,7 +39,37 @@ def feature_frame(c: pl.DataFrame, expected_lag_ms: int) -> pl.DataFrame:
         chat_density=pl.col("chat_density").log1p(), has_lead=pl.col("lead").is_not_null().cast(pl.Float64),
         first_candidate=pl.col("first_candidate").cast(pl.Float64),
         question_similarity=pl.col("answer_similarity") * pl.col("is_question").cast(pl.Float64),
+        # a read-aloud or a name alone never makes an answer: what follows it must answer
+        read_x_similarity=pl.col("lead_read") * pl.col("answer_similarity"),
+        named_x_similarity=pl.col("lead_named").cast(pl.Float64) * pl.col("answer_similarity"),
+        lead_x_short=pl.col("lead").is_not_null().cast(pl.Float64) * (pl.col("n_answer_words") <= 2).cast(pl.Float64),
+        similarity_margin=pl.col("similarity_margin"), sentence_margin=pl.col("sentence_margin"),
     ).select([pl.col(f).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for f in FEATURES])
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """Whether the next sentence still belongs to the answer: a logistic regression over its embedding similarity to
+    the message, to the answer's first sentence and to the sentence before it (fitted on the tuning families)."""
+
+    coef: tuple[float, float, float]
+    intercept: float
+    threshold: float
+
+    def keeps(self, to_message: float, to_first: float, to_previous: float) -> bool:
+        z = self.coef[0] * to_message + self.coef[1] * to_first + self.coef[2] * to_previous + self.intercept
+        return 1.0 / (1.0 + np.exp(-z)) >= self.threshold
+
+    def to_dict(self) -> dict:
+        return {"features": ["similarity_to_message", "similarity_to_first", "similarity_to_previous"],
+                "coef": list(self.coef), "intercept": self.intercept, "threshold": self.threshold}
+
+
+def fit_continuation(x: np.ndarray, y: np.ndarray, threshold: float = 0.4) -> Continuation:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(max_iter=1000).fit(x, y)
+    return Continuation(tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]), threshold)
 
 
 @dataclass(frozen=True)
@@ -50,6 +81,7 @@ class Scorer:
     intercept: float
     threshold: float
     sha256: str
+    continuation: Continuation | None = None
     meta: dict = field(default_factory=dict)
 
     def predict(self, x: pl.DataFrame) -> np.ndarray:
@@ -63,7 +95,8 @@ class Scorer:
     def to_json(self) -> str:
         doc = {"kind": "logistic_regression", "features": list(self.features), "mean": self.mean.tolist(),
                "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept,
-               "threshold": self.threshold, **self.meta}
+               "threshold": self.threshold,
+               "continuation": self.continuation.to_dict() if self.continuation else None, **self.meta}
         return json.dumps(doc, indent=1) + "\n"
 
 
@@ -79,18 +112,24 @@ def load_scorer(path: str | None = None) -> Scorer:
     if missing:
         raise ValueError(f"{p}: unknown features {missing}")
     meta = {k: v for k, v in doc.items()
-            if k not in ("kind", "features", "mean", "scale", "coef", "intercept", "threshold")}
+            if k not in ("kind", "features", "mean", "scale", "coef", "intercept", "threshold", "continuation")}
+    cont = doc.get("continuation")
+    continuation = (Continuation(tuple(cont["coef"]), float(cont["intercept"]), float(cont["threshold"]))
+                    if cont else None)
     return Scorer(tuple(doc["features"]), np.asarray(doc["mean"]), np.asarray(doc["scale"]),
                   np.asarray(doc["coef"]), float(doc["intercept"]), float(doc["threshold"]),
-                  hashlib.sha256(raw).hexdigest(), meta)
+                  hashlib.sha256(raw).hexdigest(), continuation, meta)
 
 
-def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, c: float = 1.0) -> Scorer:
-    """A logistic regression on standardized features (scikit-learn), balanced classes."""
+def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, continuation: Continuation | None,
+               c: float = 1.0) -> Scorer:
+    """A logistic regression on standardized features (scikit-learn); its probabilities stay calibrated (no class
+    reweighting)."""
     from sklearn.linear_model import LogisticRegression
 
     m = x.select(list(FEATURES)).to_numpy().astype(np.float64)
     mean, scale = m.mean(axis=0), m.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit((m - mean) / scale, y)
-    return Scorer(FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), threshold, "", meta)
+    model = LogisticRegression(C=c, max_iter=2000).fit((m - mean) / scale, y)
+    return Scorer(FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), threshold, "", continuation,
+                  meta)

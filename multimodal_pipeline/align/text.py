@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from multimodal_pipeline.names import handle_parts, split_run_together
+
+__all__ = ["handle_parts", "split_run_together"]
+
 TOKEN = r"[a-z0-9]+(?:'[a-z]+)?"
 
 STOPWORDS = [
@@ -12,13 +16,17 @@ STOPWORDS = [
     "my", "this", "that", "these", "those", "do", "does", "did", "have", "has", "had", "what", "which", "who", "how",
     "why", "when", "where", "can", "could", "would", "should", "will", "just", "like", "oh", "yeah", "um", "uh",
     "really", "very", "not", "no", "yes", "if", "then", "there", "here", "about", "from", "up", "out", "all", "any",
-    "some", "get", "got", "go", "going", "know", "think", "okay", "ok", "well", "right", "lol", "asks", "says",
-    "thanks", "thank", "chat",
+    "some", "get", "got", "go", "going", "know", "think", "okay", "ok", "well", "right", "lol",
 ]
 
-HANDLE_NOISE = ["xxx", "ttv", "tv", "yt", "official", "the", "real", "its", "live", "gaming", "plays"]
 
-QUESTION_START = r"^(what|whats|what's|which|who|whom|whose|how|why|when|where|is|are|do|does|did|can|could|would|will|should|have|has|any|anyone)\b"
+WH_WORDS = (r"(what|whats|what's|wat|which|who|whom|whose|how|hows|why|when|where|any|anyone|ever|thoughts|fav|"
+            r"favorite|favourite)")
+AUXILIARIES = r"(is|are|r|do|does|did|can|could|would|will|should|have|has|u)"
+#: a wh-word among the first three words (after greetings: "hey nova when ..."), or an auxiliary first
+QUESTION_START = r"^(?:(?:\S+\s+){0,2}" + WH_WORDS + r"|" + AUXILIARIES + r")\b"
+#: "tea or coffee", "pc or console": a short either-or
+EITHER_OR = r"^(?:\S+\s+){0,3}\S+\s+or\s+\S+(?:\s+\S+){0,2}$"
 
 
 def tokens(expr: pl.Expr) -> pl.Expr:
@@ -54,31 +62,10 @@ def is_question(expr: pl.Expr) -> pl.Expr:
     # leading emoji, punctuation and @mentions do not hide a question ("💜 @Nova what did you have for dinner")
     text = (expr.fill_null("").str.to_lowercase().str.replace(r"^(?:[^a-z0-9@]+|@\w+\s*)+", "")
             .str.strip_chars())
-    return text.str.contains(r"\?\s*\S{0,3}$") | text.str.contains(QUESTION_START)
+    return text.str.contains(r"\?") | text.str.contains(QUESTION_START) | text.str.contains(EITHER_OR)
 
 
 def name_tokens(expr: pl.Expr) -> pl.Expr:
-    """How a chat handle is said aloud: `pixel_fox42` and `PixelFox` both give ["pixel", "fox"]."""
-    spaced = (expr.fill_null("")
-              .str.replace_all(r"([a-z])([A-Z])", "${1} ${2}")
-              .str.replace_all(r"([A-Z])([A-Z][a-z])", "${1} ${2}")
-              .str.replace_all(r"[_\-.0-9@]+", " "))
-    return tokens(spaced).list.eval(
-        pl.element().filter((pl.element().str.len_chars() > 2) & ~pl.element().is_in(HANDLE_NOISE))).list.unique()
-
-
-def split_run_together(token: str, spoken: set[str], min_part: int = 3) -> list[str]:
-    """A lower-case handle part run together ("penguinmoon") split into two or three words the streamer says
-    ("penguin", "moon"); the token itself when it is spoken or no split is."""
-    if token in spoken or len(token) < 2 * min_part:
-        return [token]
-    n = len(token)
-    for i in range(n - min_part, min_part - 1, -1):  # the longest first word first
-        if token[:i] in spoken and token[i:] in spoken:
-            return [token[:i], token[i:]]
-    for i in range(min_part, n - 2 * min_part + 1):
-        if token[:i] in spoken:
-            for j in range(i + min_part, n - min_part + 1):
-                if token[i:j] in spoken and token[j:] in spoken:
-                    return [token[:i], token[i:j], token[j:]]
-    return [token]
+    """How a chat handle is said aloud: `pixel_fox42` and `PixelFox` both give ["pixel", "fox"]
+    (`multimodal_pipeline.names.handle_parts`, per row)."""
+    return expr.fill_null("").map_elements(handle_parts, return_dtype=pl.List(pl.String))

@@ -25,6 +25,7 @@ import polars as pl
 from multimodal_pipeline.align.spans import speech_words
 
 STYLES = ("read_aloud", "named", "direct")
+TIME_SLACK_MS = 250
 CASES = ("late", "yes_no", "long", "pair", "out_of_order")
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -103,8 +104,9 @@ def label_pairs(pairs: pl.DataFrame, truth: pl.DataFrame, min_overlap: float = 0
     the message was truly answered and the response covers at least `min_overlap` of the true answer."""
     joined = pairs.join(truth.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), on=["event_ts_ms", "prompt"],
                         how="left")
-    inter = (pl.min_horizontal("response_end_ms", "reply_end_ms")
-             - pl.max_horizontal("response_start_ms", "reply_start_ms")).clip(lower_bound=0)
+    # word times of the ASR and of the synthesizer differ by ~100 ms: a one-word answer needs that slack
+    inter = (pl.min_horizontal(pl.col("response_end_ms") + TIME_SLACK_MS, "reply_end_ms")
+             - pl.max_horizontal(pl.col("response_start_ms") - TIME_SLACK_MS, "reply_start_ms")).clip(lower_bound=0)
     return joined.with_columns(
         correct=pl.col("answered").fill_null(False)
         & (inter >= min_overlap * (pl.col("reply_end_ms") - pl.col("reply_start_ms")).clip(lower_bound=1))

@@ -20,7 +20,7 @@ class AlignConfig(BaseModel):
     continue_similarity: float = Field(0.3, description="a following sentence stays in the answer while its "
                                        "embedding similarity to the message or to the answer's start is this high")
     max_answer_ms: int = Field(60_000, description="an answer is cut at this length")
-    shortlist_per_message: int = Field(12, description="candidates per message cut into lead and answer and scored")
+    shortlist_per_message: int = Field(20, description="candidates per message cut into lead and answer and scored")
     semantic: bool = Field(True, description="sentence-embedding similarity of message and answer (bundled "
                            "all-MiniLM-L6-v2)")
     embedding_model_dir: str | None = Field(None, description="another sentence-transformers model directory")

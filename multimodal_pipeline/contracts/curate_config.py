@@ -138,11 +138,17 @@ class CurateConfig(_Frozen):
     author_name_min_chars: int = Field(3, ge=1)
     #: False: only URLs carrying a query string, fragment or token-like path segment are scrubbed; True: every URL
     scrub_all_urls: bool = False
+    #: every chatter of the video, as a streamer says the name (display name, split handle, first part), becomes
+    #: <USER> in prompt and response
+    scrub_spoken_names: bool = True
 
     # --- deduplication ---
     minhash: MinHashParams = Field(default_factory=MinHashParams)
     #: text that the duplicate detection compares: the prompt alone, or prompt and response
     dedup_on: Literal["prompt", "prompt_response"] = "prompt"
+    #: responses of at least this many words may not repeat (exactly or nearly) across splits; shorter ones
+    #: ("yes", "no idea") carry nothing to memorize
+    response_leak_min_words: int = Field(4, ge=1)
 
     # --- splits ---
     split_fractions: SplitFractions = Field(default_factory=SplitFractions)

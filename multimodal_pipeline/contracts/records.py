@@ -187,6 +187,8 @@ class CuratedSample(Record):
     template_sha256: str
     #: the chat event of the prompt (traceability to the chat tier); optional so older tables stay valid
     event_id: str | None = None
+    #: chatter names said in prompt and response that were replaced by <USER>
+    names_scrubbed: int | None = None
 
 
 class AdapterCheckpoint(Record):

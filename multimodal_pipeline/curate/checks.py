@@ -40,11 +40,21 @@ def check_no_shared_prompt(samples: pl.DataFrame, examples: int = 5) -> Result:
 
 
 def check_no_near_duplicate_across_splits(samples: pl.DataFrame, params: MinHashParams | None = None,
-                                          examples: int = 5) -> Result:
+                                          examples: int = 5, response_min_words: int = 4) -> Result:
     """No prompt of one split is a near-duplicate (MinHash LSH, estimated Jaccard >= threshold) of a prompt of
-    another split."""
+    another split, and no response of `response_min_words` words or more of a response of another split."""
     params = params or MinHashParams()
-    norm = samples.select("sample_id", "split", t=normalize(samples["prompt"]))
+    ok_p, meta_p = _near_duplicates_across_splits(samples, "prompt", params, examples)
+    long = samples.filter(normalize(samples["response"]).str.count_matches(" ") + 1 >= response_min_words)
+    ok_r, meta_r = _near_duplicates_across_splits(long, "response", params, examples)
+    meta = dict(meta_p, samples=samples.height, response_near_duplicates=meta_r["near_duplicates"],
+                response_by_split_pair=meta_r["by_split_pair"], response_examples=meta_r["examples"])
+    return ok_p and ok_r, meta
+
+
+def _near_duplicates_across_splits(samples: pl.DataFrame, column: str, params: MinHashParams,
+                                   examples: int) -> Result:
+    norm = samples.select("sample_id", "split", t=normalize(samples[column]))
     pairs: dict[str, int] = {}
     found: list[dict[str, Any]] = []
     for i, a in enumerate(SPLITS):
@@ -65,11 +75,13 @@ def check_no_near_duplicate_across_splits(samples: pl.DataFrame, params: MinHash
                         "threshold": params.threshold, "num_perm": params.num_perm, "examples": found[:examples]}
 
 
-def check_no_pii(samples: pl.DataFrame, examples: int = 5) -> Result:
-    """No e-mail, phone number, token-carrying URL or `@handle` left in prompts and responses."""
+def check_no_pii(samples: pl.DataFrame, examples: int = 5, names: str | None = None) -> Result:
+    """No e-mail, phone number, token-carrying URL or `@handle` left in prompts and responses, and with `names`
+    (the pattern of the video's chatter names as they are spoken) no chatter's name."""
     counts: dict[str, int] = {}
     found: list[dict[str, Any]] = []
-    for kind, pattern in PII_PATTERNS.items():
+    patterns = dict(PII_PATTERNS, **({"spoken_name": names} if names else {}))
+    for kind, pattern in patterns.items():
         n = 0
         for col in ("prompt", "response"):
             hits = samples.filter(pl.col(col).str.contains(pattern))

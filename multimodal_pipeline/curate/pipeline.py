@@ -33,7 +33,8 @@ from multimodal_pipeline.curate.filters import (
 )
 from multimodal_pipeline.curate.splits import assign_blocks, block_expr, leaks
 from multimodal_pipeline.curate.template import PersonaTemplate, load_template
-from multimodal_pipeline.curate.text import scrub_frame
+from multimodal_pipeline.curate.text import STOPWORDS, normalize, scrub_frame, scrub_names
+from multimodal_pipeline.names import names_pattern, spoken_forms
 from multimodal_pipeline.storage.hashing import config_hash, sha256_bytes
 
 REJECT_SCHEMA = pl.Schema({"video_id": pl.String, "pair_id": pl.String, "event_id": pl.String, "prompt": pl.String,
@@ -105,15 +106,33 @@ def _dedup(df: pl.DataFrame, config: CurateConfig) -> tuple[pl.DataFrame, pl.Dat
     return ranked.filter(pl.col("_kind") == 0).drop("_kind", "_of"), rejects
 
 
+def chatter_names_pattern(chat_events: pl.DataFrame | None, responses: pl.Series) -> str | None:
+    """The pattern of every chatter name of the video in the forms a streamer says it (`names.spoken_forms`;
+    run-together handles split into words the responses use)."""
+    if chat_events is None or chat_events.height == 0:
+        return None
+    vocabulary = set(responses.fill_null("").str.to_lowercase().str.extract_all(r"[a-z]+").explode().drop_nulls()
+                     .unique().to_list())
+    authors = chat_events["author"].drop_nulls().unique().to_list()
+    return names_pattern(spoken_forms(authors, vocabulary, STOPWORDS["en"]))
+
+
 def _drop_leaks(df: pl.DataFrame, config: CurateConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
-    found = leaks(df, config.minhash)
-    if found.height == 0:
-        return df, pl.DataFrame(schema=REJECT_SCHEMA)
-    j = df.join(found, on="sample_id", how="inner")
-    rejects = _rejects(j, "leakage", pl.when(pl.col("kind") == "exact").then(pl.format("leak_duplicate_of:{}",
-                                                                                         "leak_of"))
-                       .otherwise(pl.format("leak_near_duplicate_of:{}", "leak_of")))
-    return df.filter(~pl.col("sample_id").is_in(found["sample_id"].implode())), rejects
+    """Samples whose prompt, or whose response (of `response_leak_min_words` words and more), equals or nearly
+    duplicates one in a higher split."""
+    rejects = []
+    for column, label in (("prompt", ""), ("response", "response_")):
+        work = df if column == "prompt" else df.filter(
+            normalize(df["response"]).str.count_matches(" ") + 1 >= config.response_leak_min_words)
+        found = leaks(work, config.minhash, column) if work.height else pl.DataFrame()
+        if found.height == 0:
+            continue
+        j = df.join(found, on="sample_id", how="inner")
+        rejects.append(_rejects(j, "leakage", pl.when(pl.col("kind") == "exact")
+                                .then(pl.format(f"leak_duplicate_{label}of:{{}}", "leak_of"))
+                                .otherwise(pl.format(f"leak_near_duplicate_{label}of:{{}}", "leak_of"))))
+        df = df.filter(~pl.col("sample_id").is_in(found["sample_id"].implode()))
+    return df, pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
 
 
 def _finish(df: pl.DataFrame, template: PersonaTemplate) -> pl.DataFrame:
@@ -172,6 +191,13 @@ def curate_video(pairs: pl.DataFrame, chat_events: pl.DataFrame | None, speech_s
     kw = dict(all_urls=config.scrub_all_urls, author_col=author_col, author_min_chars=config.author_name_min_chars)
     kept, pii = scrub_frame(df.filter(pl.col("reason").is_null()), ["prompt", "response"], **kw)
     rejected, _ = scrub_frame(df.filter(pl.col("reason").is_not_null()), ["prompt", "response"], **kw)
+    # every chatter's name as the streamer says it (the response is speech: "thanks Pixel Bean")
+    scrub = config.scrub_spoken_names and config.author_name_policy == "placeholder"
+    pattern = chatter_names_pattern(chat_events, df["response"]) if scrub else None
+    kept, named = scrub_names(kept, ["prompt", "response"], pattern)
+    kept = kept.with_columns(named)
+    pii["spoken_name"] = int(named.sum())
+    rejected, _ = scrub_names(rejected, ["prompt", "response"], pattern)
     rejects = [_rejects(rejected.sort("_row"), pl.col("filter"), pl.col("reason"))]
     kept = kept.with_columns(sample_ids(kept))
 

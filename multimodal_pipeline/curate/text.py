@@ -106,6 +106,18 @@ def scrub_frame(df: pl.DataFrame, columns: Sequence[str], *, all_urls: bool = Fa
     return out, counts
 
 
+def scrub_names(df: pl.DataFrame, columns: Sequence[str], pattern: str | None) -> tuple[pl.DataFrame, pl.Series]:
+    """Replace every spoken chatter name (`names.names_pattern` of the video's chatters) in `columns` by `<USER>`.
+    Returns the frame and the number of names replaced per row."""
+    counts = pl.Series("names_scrubbed", [0] * df.height, dtype=pl.Int64)
+    if pattern is None or df.height == 0:
+        return df, counts
+    for col in columns:
+        counts = counts + df[col].fill_null("").str.count_matches(pattern).cast(pl.Int64)
+        df = df.with_columns(pl.col(col).str.replace_all(pattern, "<USER>"))
+    return df, counts.alias("names_scrubbed")
+
+
 def count_pii(df: pl.DataFrame, columns: Sequence[str]) -> dict[str, int]:
     """Matches of each PII pattern left in `columns`."""
     return {kind: int(sum(df.select(pl.col(c).str.count_matches(p).sum()).item() or 0 for c in columns))

@@ -3,6 +3,7 @@ import polars as pl
 import dagster as dg
 
 from multimodal_pipeline.align import align_full, checks
+from multimodal_pipeline.align.core import align_stage_key
 from multimodal_pipeline.align.report import write_review
 from multimodal_pipeline.align.scorer import load_scorer
 from multimodal_pipeline.curate.filters import prompt_filter
@@ -28,6 +29,7 @@ def aligned_pairs(context: dg.AssetExecutionContext, speech_segments: pl.DataFra
                                  "accepted": int(pairs["accepted"].sum()),
                                  "offset_ms": calibration.offset_ms, "calibration_matches": calibration.matches,
                                  "scorer_sha256": scorer.sha256,
+                                 "stage_key": align_stage_key(speech_segments, chat_events, config.align, scorer),
                                  "scorer_threshold": config.align.accept_threshold or scorer.threshold})
     return pairs
 

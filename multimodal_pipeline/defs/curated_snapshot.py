@@ -4,6 +4,7 @@ import dagster as dg
 
 from multimodal_pipeline.contracts.curate_config import CurateConfig
 from multimodal_pipeline.curate import build_corpus, checks, curate_video, export_snapshot
+from multimodal_pipeline.curate.pipeline import chatter_names_pattern
 from multimodal_pipeline.defs.common import check_from, load_rejects, store_rejects, video_asset, video_check
 from multimodal_pipeline.defs.resources import PipelineResource
 
@@ -29,12 +30,16 @@ def curated_snapshot(context: dg.AssetExecutionContext, aligned_pairs: pl.DataFr
     return result.samples
 
 
-def gate_results(samples: pl.DataFrame, rejects: pl.DataFrame, config: CurateConfig) -> dict[str, tuple[bool, dict]]:
-    """The training gates of a snapshot (the blocking checks), as pure (passed, metadata) results."""
+def gate_results(samples: pl.DataFrame, rejects: pl.DataFrame, config: CurateConfig,
+                 chat_events: pl.DataFrame | None = None) -> dict[str, tuple[bool, dict]]:
+    """The training gates of a snapshot (the blocking checks), as pure (passed, metadata) results. With the video's
+    `chat_events`, no chatter's spoken name may be left either."""
+    names = chatter_names_pattern(chat_events, samples["response"]) if chat_events is not None else None
     return {
         "no_shared_prompt": checks.check_no_shared_prompt(samples),
-        "no_near_duplicate_across_splits": checks.check_no_near_duplicate_across_splits(samples, config.minhash),
-        "no_pii": checks.check_no_pii(samples),
+        "no_near_duplicate_across_splits": checks.check_no_near_duplicate_across_splits(
+            samples, config.minhash, response_min_words=config.response_leak_min_words),
+        "no_pii": checks.check_no_pii(samples, names=names),
         "min_samples_per_split": checks.check_min_samples_per_split(samples,
                                                                     config.min_samples_per_split.as_dict()),
         "reject_rate": checks.check_reject_rate(samples, rejects, config.max_reject_rate),
@@ -46,11 +51,12 @@ GATES = ("no_shared_prompt", "no_near_duplicate_across_splits", "no_pii", "min_s
 
 def _video_gate(gate: str) -> dg.AssetChecksDefinition:
     @video_check(curated_snapshot, blocking=True, name=f"curated_{gate}",
-                 description=f"Training gate of the video's snapshot: {gate.replace('_', ' ')}.")
-    def check(context: dg.AssetCheckExecutionContext, curated_snapshot: pl.DataFrame,
+                 description=f"Training gate of the video's snapshot: {gate.replace('_', ' ')}.",
+                 additional_ins={"chat_events": dg.AssetIn("chat_events")})
+    def check(context: dg.AssetCheckExecutionContext, curated_snapshot: pl.DataFrame, chat_events: pl.DataFrame,
               pipeline: PipelineResource) -> dg.AssetCheckResult:
         rejects = load_rejects(pipeline, "curated_snapshot", context.partition_key)
-        return check_from(gate_results(curated_snapshot, rejects, pipeline.config.curate)[gate])
+        return check_from(gate_results(curated_snapshot, rejects, pipeline.config.curate, chat_events)[gate])
 
     return check
 

@@ -34,3 +34,12 @@ def canonical_json(value: Any) -> str:
 def config_hash(config: Any) -> str:
     """Stable hash of a config (a pydantic model, dict or scalar): key order never matters."""
     return sha256_bytes(canonical_json(config).encode())
+
+
+def frame_sha256(df) -> str:
+    """sha256 of a Polars DataFrame's Arrow IPC bytes (uncompressed): equal tables give equal digests."""
+    import io
+
+    buf = io.BytesIO()
+    df.write_ipc(buf, compression="uncompressed")
+    return sha256_bytes(buf.getvalue())

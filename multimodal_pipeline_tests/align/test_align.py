@@ -9,6 +9,8 @@ from multimodal_pipeline.align.index import Postings, Tokens, Windows, token_has
 from multimodal_pipeline.align.truth import load_truth, naive_pairs, score_pairs
 from multimodal_pipeline.contracts import AlignedPair, ChatEvent, SpeechSegment, frame_from_records, validate
 from multimodal_pipeline.contracts.align_config import AlignConfig
+from multimodal_pipeline.contracts.curate_config import CurateConfig
+from multimodal_pipeline.curate.filters import prompt_filter
 
 
 def seg(i, start, text, word_ms=350):
@@ -26,11 +28,21 @@ def ev(i, ts, author, text, kind="message", emote=False, deleted=False):
                 kind=kind, fragments=[frag], amount=None, deleted=deleted, raw_ref=f"f:{i}")
 
 
+def seg_p(i, start, text, word_ms=300, pause_ms=450):
+    """A segment as the ASR writes it: punctuation kept on the words, a pause after each sentence."""
+    words, t = [], start
+    for w in text.split():
+        words.append(dict(word=" " + w, start_ms=t, end_ms=t + word_ms - 40, prob=0.9))
+        t += word_ms + (pause_ms if w[-1] in ".?!" else 0)
+    return dict(video_id="v", segment_id=f"s{i}", start_ms=start, end_ms=t, text=text, words=words,
+                avg_logprob=-0.2, no_speech_prob=0.01, compression_ratio=1.2)
+
+
 SPEECH = frame_from_records(SpeechSegment, [
-    seg(0, 1000, "okay so this boss is really hard let me try again"),
-    seg(1, 9000, "pixel fox asks what keyboard do you use I use a mechanical keyboard with brown switches"),
-    seg(2, 20000, "thanks moon beam the best pizza is definitely pepperoni with extra cheese"),
-    seg(3, 32000, "my favorite game ever is probably zelda breath of the wild"),
+    seg_p(0, 1000, "Okay, so this boss is really hard, let me try again."),
+    seg_p(1, 9000, "Pixel Fox asks, what keyboard do you use? I use a mechanical keyboard with brown switches."),
+    seg_p(2, 20000, "Thanks, Moon Beam. The best pizza is definitely pepperoni with extra cheese."),
+    seg_p(3, 32000, "My favorite game ever is probably Zelda, Breath of the Wild."),
 ])
 CHAT = frame_from_records(ChatEvent, [
     ev(0, 500, "spam_bot", "PogChamp", emote=True),
@@ -44,14 +56,31 @@ CHAT = frame_from_records(ChatEvent, [
 ])
 
 
+def _start(text: str, speech=SPEECH) -> int:
+    """The start of the first word of `text` in `speech` (the words as the crafted segments place them)."""
+    first = text.split()[0]
+    for row in speech.iter_rows(named=True):
+        words = [w["word"].strip() for w in row["words"]]
+        for k in range(len(words)):
+            if " ".join(words[k:k + len(text.split())]) == text:
+                return row["words"][k]["start_ms"]
+    raise AssertionError(first)
+
+
 def test_every_candidate_with_features_decision_and_reason():
     pairs, calibration, spans = align_full(SPEECH, CHAT, AlignConfig(), "v")
     validate(pairs, AlignedPair, "aligned_pairs")
     accepted = {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
     assert set(accepted) == {"e1", "e2", "e4"}
-    assert accepted["e1"]["read_aloud"] == 1.0 and accepted["e1"]["response_start_ms"] == 9000
-    assert accepted["e2"]["author_named"] and accepted["e2"]["response_start_ms"] == 20000
-    assert accepted["e4"]["lexical_overlap"] > 0 and accepted["e4"]["response_start_ms"] == 32000
+    # the response is the answer alone: the read-aloud and the name are cut out into `lead`
+    e1, e2, e4 = accepted["e1"], accepted["e2"], accepted["e4"]
+    assert e1["lead"] == "Pixel Fox asks, what keyboard do you use?"
+    assert e1["response"] == "I use a mechanical keyboard with brown switches."
+    assert e1["read_aloud"] == 1.0 and e1["response_start_ms"] == _start("I use a mechanical")
+    assert e2["lead"] == "Thanks, Moon Beam." and e2["response"].startswith("The best pizza")
+    assert e2["author_named"] and e2["response_start_ms"] == _start("The best pizza")
+    assert e4["lead"] is None and e4["response"].startswith("My favorite game") and e4["answer_overlap"] > 0
+    assert all(0.0 <= r["score"] <= 1.0 for r in accepted.values())
     reasons = dict(pairs.filter(~pl.col("accepted")).group_by("event_id").agg(pl.col("reject_reason").first()).rows())
     assert reasons["e0"] == "prompt_empty"  # emote-only
     assert reasons["e6"] == "prompt_deleted" and reasons["e7"] == "prompt_not_a_message"
@@ -89,17 +118,18 @@ def test_token_hits_per_candidate_equal_to_set_intersection():
         assert head_hits[row] == len(set(msgs[i]) & set(span_tokens[j][:4]))
 
 
-def test_read_aloud_and_answer_form_one_response_span():
+def test_read_aloud_a_breath_then_the_answer_and_no_monologue_after_it():
     speech = frame_from_records(SpeechSegment, [
-        seg(0, 5000, "pixel fox asks what keyboard do you use"),
-        seg(1, 8300, "I use a mechanical keyboard with brown switches"),  # a short breath after the reading
-        seg(2, 16000, "okay back to the boss fight now"),
+        seg_p(0, 5000, "Pixel Fox asks, what keyboard do you use?"),
+        seg_p(1, 8300, "I use a mechanical keyboard with brown switches. It is a Keychron, the keys are loud."),
+        seg_p(2, 14500, "Okay, back to the boss fight now. This dragon has way too much health."),
     ])
     chat = frame_from_records(ChatEvent, [ev(1, 2000, "pixel_fox", "what keyboard do you use?")])
     pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
     (row,) = pairs.filter(pl.col("accepted")).iter_rows(named=True)
-    assert row["response_start_ms"] == 5000 and row["response_end_ms"] > 8300 + 2000
-    assert "mechanical keyboard" in row["response"]
+    assert row["lead"] == "Pixel Fox asks, what keyboard do you use?"
+    assert row["response"] == "I use a mechanical keyboard with brown switches. It is a Keychron, the keys are loud."
+    assert row["response_start_ms"] == 8300 and row["response_end_ms"] < 14500
 
 
 def test_stemmed_matches_and_rare_words_weigh_more_than_frequent_ones():
@@ -139,7 +169,8 @@ def test_commands_and_self_promotion_are_not_prompts():
     speech = frame_from_records(SpeechSegment, [seg(0, 3000, "thanks pixel fox for the follow welcome in")])
     chat = frame_from_records(ChatEvent, [ev(1, 1000, "pixel_fox", "!uptime"),
                                           ev(2, 1500, "pixel_fox", "follow me at twitch.tv/pixelfox")])
-    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    config = AlignConfig()
+    pairs, _, _ = align_full(speech, chat, config, "v", prompt_filter(CurateConfig(), config.prompt_filters))
     reasons = dict(pairs.select("event_id", "reject_reason").rows())
     assert reasons == {"e1": "prompt_bot_command", "e2": "prompt_self_promotion"}
     assert not pairs["accepted"].any()
@@ -179,3 +210,78 @@ def test_ground_truth_beats_naive_baseline_and_calibration_recovers_a_chat_offse
     again = score_pairs(shifted.filter(pl.col("accepted")).with_columns(pl.col("event_ts_ms") - 30_000), truth)
     assert again["overall"]["f1"] >= ours["overall"]["f1"] - 0.15
     assert calibration.offset_ms == 0
+
+
+def test_hard_cases_on_crafted_speech():
+    speech = frame_from_records(SpeechSegment, [
+        # a thank-you for a follow names a chatter whose message is unrelated: not an answer
+        seg_p(0, 4000, "Thank you for the follow, Lucky Otter."),
+        # a one-word answer after a read-aloud
+        seg_p(1, 12000, "Brave Wizard asks, do you have a cat? Yes."),
+        # two questions answered in one breath
+        seg_p(2, 24000, "I grew up in Ohio, near the lake. And to the other question, I play the piano, badly."),
+        # a question read aloud and dismissed
+        seg_p(3, 40000, "Silent Gecko asks, how much money do you make? I would rather not get into that one."),
+    ])
+    chat = frame_from_records(ChatEvent, [
+        ev(0, 1500, "lucky_otter", "that boss fight was insane lol"),
+        ev(1, 9000, "BraveWizard", "do you have a cat?"),
+        ev(2, 19000, "quiet_owl", "where did you grow up?"),
+        ev(3, 21000, "tiny_moose", "do you play any instruments?"),
+        ev(4, 36000, "silent_gecko", "how much money do you make?"),
+    ])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    acc = {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
+    assert "e0" not in acc  # the name alone never makes an answer
+    assert acc["e1"]["response"] == "Yes." and acc["e1"]["lead"] == "Brave Wizard asks, do you have a cat?"
+    assert acc["e2"]["response"] == "I grew up in Ohio, near the lake."
+    assert acc["e3"]["response"].endswith("I play the piano, badly.") and "Ohio" not in acc["e3"]["response"]
+    assert "e4" not in acc
+
+
+def test_the_stored_scorer_is_used_and_its_hash_is_in_the_stage_key(tmp_path):
+    from multimodal_pipeline.align.core import align_stage_key
+    from multimodal_pipeline.align.scorer import BUNDLED, load_scorer
+
+    scorer = load_scorer()
+    assert scorer.sha256 and scorer.continuation is not None and len(scorer.coef) == len(scorer.features)
+    strict = tmp_path / "strict.json"
+    doc = json.loads(BUNDLED.read_text())
+    doc["threshold"] = 0.999999
+    strict.write_text(json.dumps(doc))
+    config = AlignConfig(scorer_path=str(strict))
+    assert load_scorer(str(strict)).sha256 != scorer.sha256
+    assert align_stage_key(SPEECH, CHAT, AlignConfig(), scorer) != align_stage_key(
+        SPEECH, CHAT, AlignConfig(), load_scorer(str(strict)))
+    assert align_full(SPEECH, CHAT, AlignConfig(), "v")[0]["accepted"].sum() >= 2
+    assert align_full(SPEECH, CHAT, config, "v")[0]["accepted"].sum() == 0
+    assert align_stage_key(SPEECH, CHAT, AlignConfig(), scorer) == align_stage_key(SPEECH, CHAT, AlignConfig(), scorer)
+
+
+def test_alignment_does_not_import_curation():
+    import subprocess
+    import sys
+
+    code = "import sys, multimodal_pipeline.align.core; print(any(m.startswith('multimodal_pipeline.curate') " \
+           "for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
+        == "False"
+
+
+def test_null_test_on_real_chat_against_an_unrelated_real_transcript():
+    """Real chat (a Twitch VOD) against the real transcript of another stream: every accepted pair is false."""
+    from multimodal_pipeline.asr.subtitles import srt_segments
+    from multimodal_pipeline.chat import parse_chat
+    from multimodal_pipeline_tests.conftest import SHARED_REAL
+
+    chat_path = SHARED_REAL / "charlie-collard__twitch-chat-replay" / "1087079172.json"
+    srt = SHARED_REAL / "duckautomata__dokiscripts-data" / "20240329_twitch_v2105205489.srt"
+    assert chat_path.exists() and srt.exists(), "the real fixtures must be present (../shared/fixtures/real)"
+    chat = parse_chat(chat_path, "null").events
+    first = srt_segments(srt, "null")["start_ms"].min()
+    speech = srt_segments(srt, "null", start_ms=first, end_ms=first + int(chat["ts_ms"].max()))
+    config = AlignConfig()
+    pairs, _, _ = align_full(speech, chat, config, "null", prompt_filter(CurateConfig(), config.prompt_filters))
+    hours = chat["ts_ms"].max() / 3_600_000
+    assert chat.height > 3000 and speech.height > 300
+    assert pairs.filter(pl.col("accepted")).height / hours <= 2.0

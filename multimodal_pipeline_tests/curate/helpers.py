@@ -25,17 +25,28 @@ def event(i: int, text: str, *, ts_ms: int | None = None, author: str | None = N
     }
 
 
-def pair(i: int, prompt: str, response: str = "yeah that is a really good question honestly", *,
+_ANSWER_WORDS = ("keyboard mouse pizza ramen cat dog river mountain castle dragon coffee tea winter summer guitar "
+                 "piano soccer tennis movie book rocket forest harbor village tower sword shield potion lantern map "
+                 "compass train bicycle garden bakery library ocean desert island comet").split()
+
+
+def answer(i: int) -> str:
+    """A response of its own for pair `i` (distinct answers: the same answer in two splits would be a leak)."""
+    return "well " + " ".join(random.Random(i).sample(_ANSWER_WORDS, 7))
+
+
+def pair(i: int, prompt: str, response: str | None = None, *,
          start_ms: int | None = None, end_ms: int | None = None, score: float = 0.8, accepted: bool = True,
          event_id: str | None = None, author: str | None = None, video_id: str = VIDEO) -> dict[str, Any]:
     start = start_ms if start_ms is not None else 10_000 * i + 2_000
+    response = response if response is not None else answer(i)
     return {
         "video_id": video_id, "pair_id": f"{video_id}-p{i}", "event_id": event_id or f"{video_id}-e{i}",
         "event_ts_ms": max(0, start - 2_000), "author": author if author is not None else f"viewer{i}",
-        "prompt": prompt, "response": response, "response_start_ms": start,
+        "prompt": prompt, "lead": None, "response": response, "response_start_ms": start,
         "response_end_ms": end_ms if end_ms is not None else start + 3_000, "lag_ms": 2_000, "offset_ms": 0,
         "read_aloud": 0.0,
-        "author_named": False, "lexical_overlap": 0.1, "is_question": prompt.endswith("?"), "chat_density": 1.0,
+        "author_named": False, "lexical_overlap": 0.1, "answer_overlap": 0.1, "is_question": prompt.endswith("?"), "chat_density": 1.0,
         "embedding_similarity": None, "score": score, "accepted": accepted,
         "reject_reason": None if accepted else "low_score",
     }
@@ -92,7 +103,7 @@ def generated_stream(n: int = 120, *, seed: int = 0, video_id: str = VIDEO, spac
         author = f"viewer{rng.randrange(1000)}"
         events.append(event(i, q, ts_ms=ts, author=author, video_id=video_id))
         start = ts + 2_000
-        pairs.append(pair(i, q, ANSWERS[i % len(ANSWERS)], start_ms=start, end_ms=start + 4_000,
+        pairs.append(pair(i, q, f"{ANSWERS[i % len(ANSWERS)]} {answer(i)}", start_ms=start, end_ms=start + 4_000,
                           score=round(rng.uniform(0.5, 1.0), 4), author=author, video_id=video_id))
         segs.append(segment(i, start - 500, start + 4_500, video_id=video_id))
     return frames(pairs, events, segs)

@@ -97,7 +97,7 @@ def test_author_name_policy_and_counts_in_stats():
     s = res.samples.row(0, named=True)
     assert s["prompt"] == "hi I am <USER>, email me at <EMAIL>"
     assert s["response"] == "thanks <USER> for the question, call <PHONE>"
-    assert res.stats["pii"] == {"url": 0, "email": 1, "phone": 1, "handle": 0, "author": 2}
+    assert res.stats["pii"] == {"url": 0, "email": 1, "phone": 1, "handle": 0, "author": 2, "spoken_name": 0}
     assert s["messages"][1]["content"] == s["prompt"]
     kept = curate_video(p, e, None, "vid1", CurateConfig(author_name_policy="keep"))
     assert "JohnnyGamer" in kept.samples["prompt"][0] and kept.stats["pii"]["author"] == 0

@@ -1,0 +1,58 @@
+"""The null test on real data: real chat of one stream against the real transcript of another. Every accepted pair is
+false, so the figure is accepted pairs per hour of chat (goal: at most 2).
+
+    python -m benchmarks.null_align
+
+Chat: the Twitch comments of VOD 1087079172 (48 min). Transcripts: the dokiscripts SRTs of two unrelated Dokibird
+streams, each cut to the chat's length (from the first cue on). Both from ../shared/fixtures/real (test and
+evaluation only).
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from benchmarks.common import write_result
+from benchmarks.eval_align import FIXTURES
+from multimodal_pipeline.align import align_full
+from multimodal_pipeline.asr.subtitles import srt_segments
+from multimodal_pipeline.chat import parse_chat
+from multimodal_pipeline.contracts.align_config import AlignConfig
+from multimodal_pipeline.contracts.curate_config import CurateConfig
+from multimodal_pipeline.curate.filters import prompt_filter
+
+CHAT = FIXTURES / "charlie-collard__twitch-chat-replay" / "1087079172.json"
+TRANSCRIPTS = sorted((FIXTURES / "duckautomata__dokiscripts-data").glob("*.srt"))
+
+
+def null_test(config: AlignConfig | None = None) -> list[dict]:
+    config = config or AlignConfig()
+    chat = parse_chat(CHAT, "null").events
+    hours = (chat["ts_ms"].max() - chat["ts_ms"].min()) / 3_600_000
+    out = []
+    for srt in TRANSCRIPTS:
+        first = srt_segments(srt, "null")["start_ms"].min()
+        speech = srt_segments(srt, "null", start_ms=first, end_ms=first + int(chat["ts_ms"].max()) + 60_000)
+        pairs, _, _ = align_full(speech, chat, config, "null", prompt_filter(CurateConfig(), config.prompt_filters))
+        acc = pairs.filter(pl.col("accepted"))
+        out.append({"transcript": srt.name, "chat_messages": chat.height, "hours": round(hours, 3),
+                    "speech_segments": speech.height, "accepted": acc.height,
+                    "accepted_per_hour": round(acc.height / hours, 2),
+                    "examples": acc.select("prompt", "lead", "response", "score").head(10).to_dicts()})
+    return out
+
+
+def main() -> None:
+    rows = null_test()
+    for r in rows:
+        print(json.dumps({k: v for k, v in r.items() if k != "examples"}))
+        for e in r["examples"]:
+            print("   ", json.dumps(e, ensure_ascii=False))
+    path = write_result("align_null", {"chat": CHAT.name, "runs": rows, "goal_per_hour": 2})
+    print(f"-> {path}")
+
+
+if __name__ == "__main__":
+    main()
