@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--continue-threshold", type=float, default=0.4)
     parser.add_argument("--out", default=str(BUNDLED))
     parser.add_argument("--work", default=None)
+    parser.add_argument("--dump", default=None, help="also write the labelled candidates here")
     args = parser.parse_args()
     if any(s.split(":")[0].removesuffix("+real") not in ("alpha", "beta") for s in args.streams):
         parser.error("fit only on the tuning families (alpha, beta)")
@@ -72,6 +73,14 @@ def main() -> None:
             truths.append(truth.filter(pl.col("answered")).height)
             print(f"{stream_id}: {c.height} candidates, {labelled.height} shortlisted, "
                   f"{int(labelled['correct'].sum())} right")
+    if args.dump:  # the labelled candidates, to compare models offline
+        dump = Path(args.dump)
+        dump.mkdir(parents=True, exist_ok=True)
+        for k, (c, lab) in enumerate(frames):
+            c.write_parquet(dump / f"candidates-{k}.parquet")
+            lab.write_parquet(dump / f"labelled-{k}.parquet")
+        (dump / "meta.json").write_text(json.dumps({"streams": args.streams, "answered": truths,
+                                                    "continuation": continuation.to_dict()}))
     x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab in frames])
     y = np.concatenate([lab["correct"].to_numpy() for _, lab in frames]).astype(int)
     scorer = fit_scorer(x, y, 0.5, {}, continuation)
@@ -99,8 +108,6 @@ def main() -> None:
     final = fit_scorer(x, y, best["threshold"], meta, continuation)
     Path(args.out).write_text(final.to_json())
     print(json.dumps(best))
-    for f, w in zip(final.features, final.coef):
-        print(f"  {f:20s} {w:+.3f}")
     write_result("fit_scorer", {"grid": grid, "chosen": best, **meta})
     print(f"-> {args.out}")
 

@@ -95,13 +95,6 @@ class Cut:
     answer_last: int  # < answer_first when nothing is left after the lead
 
 
-def _share(words: Words, a: int, b: int, msg: Message, covered: set[str]) -> float:
-    """The share of the message's word weight said in words a..b and not covered before."""
-    total = sum(msg.weights.values()) or 1.0
-    said = {t for j in range(a, b + 1) for t in words.stems[j]} & msg.weights.keys()
-    return sum(msg.weights[t] for t in said - covered) / total
-
-
 def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignConfig) -> Cut:
     """The read-aloud or name lead at the start of the span first..last (see the module's docstring).
 
@@ -143,8 +136,8 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
             if msg.name and len(named) >= need_name and read_share < config.read_aloud_min:
                 # the name is said: a read-aloud may follow ("Pixel Bean asks, what ..."), an answer may not
                 nxt_end = min(last, int(words.sentence_last[words.sentence[min(i + 1, last)]]),
-                              i + len(msg.weights) + 2)
-                if i + 1 > last or _share(words, i + 1, nxt_end, msg, covered) + read_share < config.read_aloud_min:
+                              i + len(msg.weights) + config.head_slack_words)
+                if i + 1 > last or ordered_share(words, i + 1, nxt_end, msg) < config.read_aloud_min:
                     stop = i
                     break
         i += 1
@@ -216,17 +209,14 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
 
 
 def reads_message(words: Words, a: int, b: int, msg: Message, config: AlignConfig) -> bool:
-    """Whether words a..b say the message aloud somewhere (at least `read_aloud_min` of its word weight within a
-    window as long as the message and `lead_gap_words` more)."""
+    """Whether words a..b say the message aloud somewhere (at least `read_aloud_min` of its word weight, in the
+    message's order, within a window as long as the message and `lead_gap_words` more)."""
     n = len(msg.weights)
     if n < config.min_read_aloud_tokens or b < a:
         return False
-    total = sum(msg.weights.values()) or 1.0
     width = n + config.lead_gap_words
     for start in range(a, b + 1):
-        if not set(words.stems[start]) & msg.weights.keys():
-            continue
-        said = {t for j in range(start, min(b, start + width - 1) + 1) for t in words.stems[j]}
-        if sum(msg.weights[t] for t in said & msg.weights.keys()) / total >= config.read_aloud_min:
+        if set(words.stems[start]) & msg.weights.keys() and \
+                ordered_share(words, start, min(b, start + width - 1), msg) >= config.read_aloud_min:
             return True
     return False

@@ -247,7 +247,12 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
     flat = words.explode().drop_nulls()
     stems = stem_series(flat)
     content = pl.select(is_content(pl.lit(stems))).to_series().to_list()
-    w = postings.weights(token_hashes(stems)).tolist()
+    w_all = postings.weights(token_hashes(stems))
+    # a word the streamer never says (misheard by the ASR, or not read) weighs like an ordinary word, not like the
+    # rarest one: otherwise one misrecognized name hides a read-aloud
+    unseen = float(postings.idf[-1])
+    seen = w_all[w_all < unseen]
+    w = np.where(w_all >= unseen, float(np.median(seen)) if len(seen) else 1.0, w_all).tolist()
     out: dict[int, Message] = {}
     k = 0
     texts = src["text"].to_list()
@@ -341,38 +346,40 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
             continue
         cols["n_answer_words"][r] = k.answer_last - k.answer_first + 1
         # the message read aloud inside the answer: this span starts too early (a later one holds lead and answer)
-        cols["reads_later"][r] = reads_message(words, k.answer_first, k.answer_last, msg, config)
+        cols["reads_later"][r] = k.lead_read < config.read_aloud_min and reads_message(
+            words, k.answer_first, k.answer_last, msg, config)
         total = sum(msg.weights[t] for t in msg.content)
         said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
         shared = sum(msg.weights[t] for t in msg.content & said)
         cols["answer_overlap"][r] = shared / (total + float(postings.idf[-1])) if msg.content else 0.0
-        cols["answer_similarity"][r] = sim(msg.text, head) if head else float("nan")
+        # the best-fitting sentence of the answer (a "thank you so much" may come first)
+        later = [sim(msg.text, sent_text.get(t, "")) for t in
+                 range(int(words.sentence[k.answer_first]) + 1, int(words.sentence[k.answer_last]) + 1)]
+        values = [v for v in (sim(msg.text, head) if head else np.nan, *later) if not np.isnan(v)]
+        cols["answer_similarity"][r] = max(values) if values else np.nan
     return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
 
 
-def _margin(value: str, group: str) -> pl.Expr:
-    """`value` minus the best `value` of the other rows of its group (positive: this row is the group's best)."""
-    top1 = pl.col(value).max().over(group)
-    top2 = pl.col(value).top_k(2).min().over(group)
-    n = pl.len().over(group)
-    return pl.when(n < 2).then(pl.lit(1.0)).when(pl.col(value) >= top1).then(pl.col(value) - top2) \
-        .otherwise(pl.col(value) - top1)
-
-
 def _competition(c: pl.DataFrame) -> pl.DataFrame:
-    """How a shortlisted candidate's answer similarity compares with the message's other candidates
-    (`similarity_margin`) and with the other messages that want the same answer (`sentence_margin`): a direct answer
-    is the one sentence that fits its question better than the monologue around it, and better than it fits the
-    other questions."""
-    open_ = c.with_row_index("_r").filter(pl.col("reason").is_null())
-    if open_.height == 0:
-        return c.with_columns(similarity_margin=pl.lit(0.0), sentence_margin=pl.lit(0.0))
-    sim = "answer_similarity"
-    m = (open_.with_columns(pl.col(sim).fill_nan(None).fill_null(0.0))
-         .with_columns(similarity_margin=_margin(sim, "ev_idx"), sentence_margin=_margin(sim, "answer_first"))
-         .select("_r", "similarity_margin", "sentence_margin"))
-    return (c.with_row_index("_r").join(m, on="_r", how="left", maintain_order="left").drop("_r")
-            .with_columns(pl.col("similarity_margin", "sentence_margin").fill_null(0.0)))
+    """How a shortlisted candidate's answer similarity compares with the message's other candidates whose answers
+    do not overlap it (`similarity_margin`) and with the other messages whose candidates want an overlapping answer
+    (`sentence_margin`); 1.0 when there is no competitor. A direct answer is the one that fits its question better
+    than the monologue around it, and better than it fits the other questions."""
+    rows = np.flatnonzero(c["reason"].is_null().to_numpy())
+    own = np.ones(c.height)
+    other = np.ones(c.height)
+    if len(rows):
+        sim = np.nan_to_num(c["answer_similarity"].to_numpy()[rows].astype(np.float64), nan=0.0)
+        ev = c["ev_idx"].to_numpy()[rows]
+        a, b = c["answer_first"].to_numpy()[rows], c["answer_last"].to_numpy()[rows]
+        for i in range(len(rows)):
+            overlap = (a <= b[i]) & (b >= a[i])
+            same = ev == ev[i]
+            rivals = sim[same & ~overlap]
+            own[rows[i]] = sim[i] - rivals.max() if len(rivals) else 1.0
+            others = sim[~same & overlap]
+            other[rows[i]] = sim[i] - others.max() if len(others) else 1.0
+    return c.with_columns(similarity_margin=pl.Series(own), sentence_margin=pl.Series(other))
 
 
 def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:

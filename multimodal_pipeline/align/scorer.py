@@ -1,9 +1,9 @@
-"""The fitted candidate scorer: a logistic regression over answer features, stored as a versioned JSON file.
+"""The fitted candidate scorer: a small neural network over answer features, stored as a versioned JSON file.
 
 `score` is the model's probability that a candidate is the message's answer; the acceptance threshold is stored
 with the model (chosen on the tuning families for precision, see `benchmarks/fit_scorer.py`). The file's sha256
-names the model in the stage key and the asset metadata. Inference is a dot product (no scikit-learn at run time);
-fitting uses scikit-learn's `LogisticRegression`.
+names the model in the stage key and the asset metadata. Inference is two matrix products in numpy (no scikit-learn
+at run time); fitting uses scikit-learn's `MLPClassifier`.
 """
 
 from __future__ import annotations
@@ -74,11 +74,13 @@ def fit_continuation(x: np.ndarray, y: np.ndarray, threshold: float = 0.4) -> Co
 
 @dataclass(frozen=True)
 class Scorer:
+    """A small neural network (one hidden ReLU layer, a logistic output; no hidden layer is a logistic regression)
+    over standardized features."""
+
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]  # (weights, bias) per layer
     threshold: float
     sha256: str
     continuation: Continuation | None = None
@@ -88,16 +90,20 @@ class Scorer:
         """Probabilities for the rows of a `feature_frame`."""
         if x.height == 0:
             return np.zeros(0)
-        m = x.select(list(self.features)).to_numpy().astype(np.float64)
-        z = ((m - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        h = (x.select(list(self.features)).to_numpy().astype(np.float64) - self.mean) / self.scale
+        for k, (w, b) in enumerate(self.layers):
+            h = h @ w + b
+            if k < len(self.layers) - 1:
+                h = np.maximum(h, 0.0)
+        return 1.0 / (1.0 + np.exp(-h[:, 0]))
 
     def to_json(self) -> str:
-        doc = {"kind": "logistic_regression", "features": list(self.features), "mean": self.mean.tolist(),
-               "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept,
+        doc = {"kind": "mlp", "features": list(self.features), "mean": self.mean.tolist(),
+               "scale": self.scale.tolist(), "layers": [{"weights": w.tolist(), "bias": b.tolist()}
+                                                         for w, b in self.layers],
                "threshold": self.threshold,
                "continuation": self.continuation.to_dict() if self.continuation else None, **self.meta}
-        return json.dumps(doc, indent=1) + "\n"
+        return json.dumps(doc) + "\n"
 
 
 @functools.lru_cache(maxsize=4)
@@ -109,27 +115,28 @@ def load_scorer(path: str | None = None) -> Scorer:
     raw = p.read_bytes()
     doc = json.loads(raw)
     missing = [f for f in doc["features"] if f not in FEATURES]
-    if missing:
-        raise ValueError(f"{p}: unknown features {missing}")
+    if missing or doc.get("kind") != "mlp":
+        raise ValueError(f"{p}: not a scorer of this version (kind {doc.get('kind')!r}, unknown features {missing})")
     meta = {k: v for k, v in doc.items()
-            if k not in ("kind", "features", "mean", "scale", "coef", "intercept", "threshold", "continuation")}
+            if k not in ("kind", "features", "mean", "scale", "layers", "threshold", "continuation")}
     cont = doc.get("continuation")
     continuation = (Continuation(tuple(cont["coef"]), float(cont["intercept"]), float(cont["threshold"]))
                     if cont else None)
-    return Scorer(tuple(doc["features"]), np.asarray(doc["mean"]), np.asarray(doc["scale"]),
-                  np.asarray(doc["coef"]), float(doc["intercept"]), float(doc["threshold"]),
-                  hashlib.sha256(raw).hexdigest(), continuation, meta)
+    layers = tuple((np.asarray(layer["weights"], dtype=np.float64), np.asarray(layer["bias"], dtype=np.float64))
+                   for layer in doc["layers"])
+    return Scorer(tuple(doc["features"]), np.asarray(doc["mean"]), np.asarray(doc["scale"]), layers,
+                  float(doc["threshold"]), hashlib.sha256(raw).hexdigest(), continuation, meta)
 
 
 def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, continuation: Continuation | None,
-               c: float = 1.0) -> Scorer:
-    """A logistic regression on standardized features (scikit-learn); its probabilities stay calibrated (no class
-    reweighting)."""
-    from sklearn.linear_model import LogisticRegression
+               hidden: int = 16, alpha: float = 1e-3, seed: int = 0) -> Scorer:
+    """scikit-learn's `MLPClassifier` (log-loss, so its probabilities stay calibrated) on standardized features."""
+    from sklearn.neural_network import MLPClassifier
 
     m = x.select(list(FEATURES)).to_numpy().astype(np.float64)
     mean, scale = m.mean(axis=0), m.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000).fit((m - mean) / scale, y)
-    return Scorer(FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), threshold, "", continuation,
-                  meta)
+    model = MLPClassifier(hidden_layer_sizes=(hidden,) if hidden else (), alpha=alpha, max_iter=3000,
+                          random_state=seed, early_stopping=False).fit((m - mean) / scale, y)
+    layers = tuple((w, b) for w, b in zip(model.coefs_, model.intercepts_))
+    return Scorer(FEATURES, mean, scale, layers, threshold, "", continuation, meta)

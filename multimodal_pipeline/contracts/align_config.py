@@ -16,7 +16,7 @@ class AlignConfig(BaseModel):
     max_response_ms: int = Field(60_000, description="response spans are capped at this length")
     sentence_pause_ms: int = Field(700, description="a silence at least this long ends a sentence (besides the "
                                    "ASR's sentence punctuation)")
-    lead_gap_words: int = Field(4, description="words allowed between two words of a read-aloud or name lead")
+    lead_gap_words: int = Field(6, description="words allowed between two words of a read-aloud or name lead")
     continue_similarity: float = Field(0.3, description="a following sentence stays in the answer while its "
                                        "embedding similarity to the message or to the answer's start is this high")
     max_answer_ms: int = Field(60_000, description="an answer is cut at this length")

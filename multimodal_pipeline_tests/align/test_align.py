@@ -244,7 +244,7 @@ def test_the_stored_scorer_is_used_and_its_hash_is_in_the_stage_key(tmp_path):
     from multimodal_pipeline.align.scorer import BUNDLED, load_scorer
 
     scorer = load_scorer()
-    assert scorer.sha256 and scorer.continuation is not None and len(scorer.coef) == len(scorer.features)
+    assert scorer.sha256 and scorer.continuation is not None and len(scorer.layers[0][0]) == len(scorer.features)
     strict = tmp_path / "strict.json"
     doc = json.loads(BUNDLED.read_text())
     doc["threshold"] = 0.999999

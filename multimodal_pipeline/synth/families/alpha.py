@@ -39,6 +39,7 @@ FAMILY = Family(
             "then a few people from the game forums started showing up every night.",
             "after a few months I bought a proper microphone and a camera.",
             "now streaming is the best part of my week, and I love the community here.",
+            "the first time more than ten people watched, I was so nervous I forgot the controls.",
             "so yeah, it started as a hobby and it still feels like a hobby.",
         )),
         LongTopic("routine", ("what does your day look like before stream?", "what's your routine before streaming"), (
@@ -48,6 +49,8 @@ FAMILY = Family(
             "in the afternoon I plan what we are going to play and test the audio.",
             "about an hour before stream I eat something light, usually soup or a sandwich.",
             "and right before going live I warm up my voice and my hands.",
+            "sometimes I also stretch a little, because long streams are hard on the shoulders.",
+            "and I always fill a big bottle of water and put it next to the keyboard.",
             "that's basically the whole routine, every stream day.",
         )),
     ),

@@ -87,6 +87,7 @@ LONG_TOPICS = (
         "the monitor was so heavy I could barely lift it onto the desk.",
         "eventually the power supply died during a thunderstorm and that was the end of it.",
         "I still miss the sound it made when it booted up, it was weirdly comforting.",
+        "my sister and I used to fight over who got the chair in front of it.",
         "that machine is honestly the reason I got into all of this.",
     )),
     LongTopic("travel", ("best trip u ever took?", "where was ur best vacation"), (
@@ -96,6 +97,8 @@ LONG_TOPICS = (
         "one night the train stopped for hours because of snow on the tracks.",
         "everyone in our carriage ended up sharing snacks and playing cards.",
         "by the end we had made friends with a retired teacher and her dog.",
+        "on the last day we missed our connection and slept in a tiny station hotel.",
+        "it was honestly the most fun I have had in years.",
         "I would do that whole trip again tomorrow if I could.",
     )),
 )

@@ -92,6 +92,8 @@ LONG_TOPICS = (
         "After that, I am considering a series of shorter games, one per weekend.",
         "I also want to organise a charity event near the end of the year.",
         "None of this is final, and your suggestions genuinely shape what happens.",
+        "Equipment upgrades will wait until the schedule has settled down.",
+        "And of course, the community events on the server will continue as before.",
         "That is roughly where things stand right now.",
     )),
 )
@@ -121,7 +123,7 @@ FAMILY = Family(
     read_aloud=("{text}, that one is from {name}", "{text}, asked by {name}", "reading one from chat, {text}",
                 "{name} would like to know, {text}"),
     named=("{answer} Hope that helps, {name}.", "Right, {name}. {answer}", "{answer} Good question, {name}.",
-           "{name}, {answer}"),
+           "Now, for {name}: {answer}"),
     paid_read=("a {amount} donation from {name}, reading it now, {text}",),
     paid_named=("{answer} And thank you {name} for the {amount}.", "Much appreciated, {name}, {amount}. {answer}"),
     paid_cheers=(
