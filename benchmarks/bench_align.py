@@ -1,7 +1,13 @@
-"""Alignment cost: 1,000,000 chat events and 100,000 speech segments (generated tables, no ASR), and half and a
-quarter of that, to show that the cost grows linearly; peak memory of each size in its own process.
+"""Alignment cost at growing sizes, each in its own process (time, peak memory), on two kinds of tables:
 
-    python -m benchmarks.bench_align [--events 1000000 --segments 100000]
+- `realistic`: real chat text (the Twitch comments fixture) against a real stream transcript (the dokiscripts SRT),
+  both tiled in time to the size asked for: real word counts, real overlap between chat and speech;
+- `generated`: random words from a small vocabulary (the previous benchmark's tables).
+
+    python -m benchmarks.bench_align [--events 1000000 --segments 100000 --fractions 0.0625 0.125 0.25]
+
+Every size runs the whole alignment, semantic signal included (MiniLM on the shortlisted messages and sentences).
+The baseline is the smallest size: the ratios show how the cost grows.
 """
 
 from __future__ import annotations
@@ -51,11 +57,39 @@ def tables(n_events: int, n_segments: int, seed: int = 0) -> tuple[pl.DataFrame,
     return speech, chat
 
 
+def realistic_tables(n_events: int, n_segments: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Real chat text and a real transcript, tiled in time until there are `n_events` messages and `n_segments`
+    speech segments (the chat's time span is stretched to the speech's)."""
+    from benchmarks.eval_align import FIXTURES
+    from multimodal_pipeline.asr.subtitles import srt_segments
+    from multimodal_pipeline.chat import parse_chat
+
+    cues = srt_segments(FIXTURES / "duckautomata__dokiscripts-data" / "20240329_twitch_v2105205489.srt", "bench")
+    span = int(cues["end_ms"].max()) + 1000
+    reps = -(-n_segments // cues.height)
+    speech = pl.concat([cues.with_columns(
+        segment_id=pl.col("segment_id") + f"-{k}", start_ms=pl.col("start_ms") + k * span,
+        end_ms=pl.col("end_ms") + k * span,
+        words=pl.col("words").list.eval(pl.struct(
+            pl.element().struct.field("word"), (pl.element().struct.field("start_ms") + k * span).alias("start_ms"),
+            (pl.element().struct.field("end_ms") + k * span).alias("end_ms"), pl.element().struct.field("prob"))))
+        for k in range(reps)]).head(n_segments)
+    chat0 = parse_chat(FIXTURES / "charlie-collard__twitch-chat-replay" / "1087079172.json", "bench").events
+    duration = int(speech["end_ms"].max())
+    reps = -(-n_events // chat0.height)
+    step = duration / max(1, reps)
+    scale = step / max(1, int(chat0["ts_ms"].max()) + 1)
+    chat = pl.concat([chat0.with_columns(event_id=pl.col("event_id") + f"-{k}",
+                                         ts_ms=(pl.col("ts_ms") * scale + k * step).cast(pl.Int64))
+                      for k in range(reps)]).head(n_events).sort("ts_ms")
+    return speech, chat
+
+
 CHILD = """
 import json, time
-from benchmarks.bench_align import tables
+from benchmarks.bench_align import tables, realistic_tables
 from multimodal_pipeline.align import align
-speech, chat = tables({events}, {segments})
+speech, chat = {kind}({events}, {segments})
 t = time.perf_counter()
 out = align(speech, chat)
 print(json.dumps({{"align_s": time.perf_counter() - t, "candidates": out.height,
@@ -64,24 +98,31 @@ print(json.dumps({{"align_s": time.perf_counter() - t, "candidates": out.height,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--segments", type=int, default=100_000)
+    parser.add_argument("--fractions", type=float, nargs="+", default=[0.0625, 0.125, 0.25])
+    parser.add_argument("--kinds", nargs="+", default=["realistic", "generated"])
     args = parser.parse_args()
-    rows = []
-    for fraction in (0.25, 0.5, 1.0):
-        ev, seg = int(args.events * fraction), int(args.segments * fraction)
-        m = measure(python(CHILD.format(events=ev, segments=seg)))
-        child = json.loads(m["stdout"].splitlines()[-1])
-        rows.append({"events": ev, "segments": seg, "align_s": round(child["align_s"], 3),
-                     "candidates": child["candidates"], "accepted": child["accepted"],
-                     "peak_rss_mib": m["peak_rss_mib"]})
-        print(rows[-1])
-    base = rows[0]
-    for row in rows:
-        row["time_ratio_vs_quarter"] = round(row["align_s"] / base["align_s"], 2)
-        row["size_ratio_vs_quarter"] = round(row["events"] / base["events"], 2)
-    path = write_result("align", {"baseline": "the quarter-size run", "results": rows})
+    results = {}
+    for kind in args.kinds:
+        rows = []
+        for fraction in args.fractions:
+            ev, seg = int(args.events * fraction), int(args.segments * fraction)
+            fn = "realistic_tables" if kind == "realistic" else "tables"
+            m = measure(python(CHILD.format(kind=fn, events=ev, segments=seg)))
+            child = json.loads(m["stdout"].splitlines()[-1])
+            rows.append({"events": ev, "segments": seg, "align_s": round(child["align_s"], 3),
+                         "candidates": child["candidates"], "accepted": child["accepted"],
+                         "peak_rss_mib": m["peak_rss_mib"]})
+            print(kind, rows[-1], flush=True)
+        base = rows[0]
+        for row in rows:
+            row["time_ratio_vs_smallest"] = round(row["align_s"] / base["align_s"], 2)
+            row["size_ratio_vs_smallest"] = round(row["events"] / base["events"], 2)
+            row["us_per_event"] = round(row["align_s"] / row["events"] * 1e6, 1)
+        results[kind] = rows
+    path = write_result("align", {"baseline": "the smallest size of each kind", "results": results})
     print(f"-> {path}")
 
 

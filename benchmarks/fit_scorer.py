@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--streams", nargs="+", default=TUNING)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--speech", choices=["asr", "script"], default="asr")
-    parser.add_argument("--min-precision", type=float, default=0.95)
+    parser.add_argument("--min-precision", type=float, default=0.9)
     parser.add_argument("--continue-threshold", type=float, default=0.4)
     parser.add_argument("--out", default=str(BUNDLED))
     parser.add_argument("--work", default=None)

@@ -39,9 +39,19 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
     mat = instance.get_latest_materialization_event(dg.AssetKey("aligned_pairs")).asset_materialization
     assert mat.metadata["review"].value.endswith("e2e.html")
     assert "Accepted pairs" in open(mat.metadata["review"].value).read()
+    # the fitted scorer that decided is named by its hash, and its hash is in the stage key
+    from multimodal_pipeline.align.core import align_stage_key
+    from multimodal_pipeline.align.scorer import load_scorer
+    from multimodal_pipeline.contracts.align_config import AlignConfig
+
+    assert mat.metadata["scorer_sha256"].value == load_scorer().sha256
+    assert mat.metadata["stage_key"].value == align_stage_key(speech, chat, AlignConfig(), load_scorer())
+    # no chatter's spoken name is left in the training text
+    chatters = {m["author_spoken"] for m in truth["messages"]}
 
     samples = store.read("curated_snapshot", "e2e")
     assert samples.height >= 3 and set(samples["split"]) == {"train", "val", "test"}
+    assert not any(name in r.lower() for r in samples["response"].to_list() for name in chatters)
     export = instance.get_latest_materialization_event(dg.AssetKey("curated_snapshot")).asset_materialization
     from datasets import load_from_disk
 

@@ -137,7 +137,7 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
                 # the name is said: a read-aloud may follow ("Pixel Bean asks, what ..."), an answer may not
                 nxt_end = min(last, int(words.sentence_last[words.sentence[min(i + 1, last)]]),
                               i + len(msg.weights) + config.head_slack_words)
-                if i + 1 > last or ordered_share(words, i + 1, nxt_end, msg) < config.read_aloud_min:
+                if i + 1 > last or ordered_share(words, i + 1, nxt_end, msg) < config.read_after_name_min:
                     stop = i
                     break
         i += 1

@@ -37,6 +37,9 @@ class AlignConfig(BaseModel):
                                 "(inverse frequency over the video's phrases)")
     read_aloud_min: float = Field(0.6, description="share of the message's words spoken for a read-aloud match")
     min_read_aloud_tokens: int = 3
+    read_after_name_min: float = Field(0.75, description="after the chatter's name, the share of the message that "
+                                       "must follow for a read-aloud (an answer that repeats the question's words "
+                                       "says less of it)")
     expected_lag_ms: int = Field(8_000, description="typical message-to-answer lag; lag prior is flat up to here")
     lag_decay_ms: int = Field(10_000, description="how fast the lag prior decays after expected_lag_ms")
     density_window_ms: int = 10_000
