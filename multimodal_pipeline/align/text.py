@@ -34,9 +34,18 @@ def tokens(expr: pl.Expr) -> pl.Expr:
     return expr.fill_null("").str.to_lowercase().str.replace_all("’", "'").str.extract_all(TOKEN)
 
 
+#: chat spellings of words a streamer says in full when reading a message aloud
+CHAT_SPELLINGS = {"u": "you", "r": "are", "ur": "your", "ya": "you", "yu": "you", "pls": "please", "plz": "please",
+                  "thx": "thanks", "ty": "thanks", "bc": "because", "cuz": "because", "fav": "favorite",
+                  "fave": "favorite", "favourite": "favorite", "tho": "though", "gonna": "going", "wanna": "want",
+                  "n": "and", "da": "the", "wat": "what", "y": "why", "k": "okay", "ok": "okay"}
+
+
 def stem(token: pl.Expr) -> pl.Expr:
-    """A light English stemmer for matching words, not for reading: contractions and possessives, plural `s`,
-    `ies`, `ing` and `ed` endings (`tonight's` -> `tonight`, `plans` -> `plan`, `eating` -> `eat`)."""
+    """A light English stemmer for matching words, not for reading: chat spellings (`u` -> `you`), contractions and
+    possessives, plural `s`, `ies`, `ing` and `ed` endings (`tonight's` -> `tonight`, `plans` -> `plan`,
+    `eating` -> `eat`)."""
+    token = token.replace(CHAT_SPELLINGS)
     return (token.str.replace(r"'(?:s|re|ll|ve|d|m)$", "")
             .str.replace(r"^(\w{2,}?)ies$", "${1}y")
             .str.replace(r"^(\w{3,}?)(?:ing|ed)$", "${1}")
