@@ -25,7 +25,7 @@ import polars as pl
 from benchmarks.common import write_result
 from benchmarks.eval_align import stream_inputs
 from multimodal_pipeline.align.answer import Words
-from multimodal_pipeline.align.core import _assign, candidates
+from multimodal_pipeline.align.core import _assign, candidates, off_topic
 from multimodal_pipeline.align.scorer import BUNDLED, feature_frame, fit_continuation, fit_scorer
 from multimodal_pipeline.align.spans import speech_words
 from multimodal_pipeline.embeddings import embed
@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--speech", choices=["asr", "script"], default="asr")
     parser.add_argument("--min-precision", type=float, default=0.9)
     parser.add_argument("--continue-threshold", type=float, default=0.4)
+    parser.add_argument("--floor-quantile", type=float, default=0.5,
+                        help="the similarity floor of lead-less answers: this quantile of the right ones")
     parser.add_argument("--out", default=str(BUNDLED))
     parser.add_argument("--work", default=None)
     parser.add_argument("--dump", default=None, help="also write the labelled candidates here")
@@ -84,6 +86,10 @@ def main() -> None:
     x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab in frames])
     y = np.concatenate([lab["correct"].to_numpy() for _, lab in frames]).astype(int)
     scorer = fit_scorer(x, y, 0.5, {}, continuation)
+    # an answer with no read-aloud or name before it must fit its message at least this well (the median
+    # of the right lead-less candidates): on real chat against unrelated speech the rest is all false
+    right = pl.concat([lab.filter(pl.col("correct") & pl.col("lead").is_null()) for _, lab in frames])
+    floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(args.floor_quantile))
     best = None
     grid = []
     for threshold in np.round(np.arange(0.30, 0.99, 0.02), 2):
@@ -92,6 +98,7 @@ def main() -> None:
             shortlisted = c["reason"].is_null().to_numpy()
             prob = np.zeros(c.height)
             prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
+            prob[off_topic(c, floor)] = 0.0
             acc = _assign(c.with_columns(score=pl.Series(prob)), float(threshold)).filter(pl.col("accepted"))
             right = label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}),
                                 load_truth_cached(lab))["correct"]
@@ -103,7 +110,7 @@ def main() -> None:
         if p >= args.min_precision and (best is None or f1 > best["f1"]):
             best = grid[-1]
     best = best or max(grid, key=lambda g: g["f1"])
-    meta = {"version": 1, "trained_on": {"streams": args.streams, "minutes": args.minutes, "speech": args.speech},
+    meta = {"version": 1, "min_answer_similarity": round(floor, 4), "trained_on": {"streams": args.streams, "minutes": args.minutes, "speech": args.speech},
             "candidates": int(len(y)), "positives": int(y.sum()), "tuning_at_threshold": best}
     final = fit_scorer(x, y, best["threshold"], meta, continuation)
     Path(args.out).write_text(final.to_json())

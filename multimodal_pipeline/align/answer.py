@@ -143,9 +143,14 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
         i += 1
     name_ok = bool(msg.name) and len(named) >= need_name
     end = stop if stop >= 0 else last_hit
-    # a read-aloud says the message's words in their order (an answer that repeats them does not)
+    # a read-aloud says the message's words in their order (an answer that repeats them does not), and it is a
+    # clause of its own: the reading ends at a pause or a punctuation mark, an answer that echoes the question runs on
     read_share = ordered_share(words, first_msg, end, msg) if first_msg >= 0 else 0.0
-    read_ok = len(msg.weights) >= config.min_read_aloud_tokens and read_share >= config.read_aloud_min
+    clause = next((j for j in range(end, min(last, end + 2) + 1) if words.clause_end[j]), -1)
+    read_ok = (len(msg.weights) >= config.min_read_aloud_tokens and read_share >= config.read_aloud_min
+               and clause >= 0)
+    if read_ok:
+        end = clause
     if last_hit < 0 or not (read_ok or name_ok):
         return Cut(first, -1, read_share, name_ok, first, last)
     if not read_ok:  # a name lead: it ends with the name's clause

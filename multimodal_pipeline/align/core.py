@@ -44,7 +44,7 @@ PromptFilter = Callable[[pl.DataFrame], pl.Series]
 #: `prompt_bot_command`, `prompt_emote_only`, `prompt_self_promotion`, ...)
 REASONS = ("prompt_not_a_message", "prompt_deleted", "prompt_empty", "response_too_short",
            "response_before_message", "no_evidence", "not_shortlisted", "response_only_reads_message",
-           "response_reads_message_later", "response_reads_another_message",
+           "response_reads_message_later", "response_reads_another_message", "answer_off_topic",
            "below_threshold", "message_already_answered", "response_already_used")
 
 
@@ -352,10 +352,13 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
         shared = sum(msg.weights[t] for t in msg.content & said)
         cols["answer_overlap"][r] = shared / (total + float(postings.idf[-1])) if msg.content else 0.0
-        # the best-fitting sentence of the answer (a "thank you so much" may come first)
-        later = [sim(msg.text, sent_text.get(t, "")) for t in
-                 range(int(words.sentence[k.answer_first]) + 1, int(words.sentence[k.answer_last]) + 1)]
-        values = [v for v in (sim(msg.text, head) if head else np.nan, *later) if not np.isnan(v)]
+        # how well the answer's start fits the message; when it starts with a few words only ("Thank you so
+        # much.", "Oh man."), the next sentence counts too
+        values = [sim(msg.text, head) if head else np.nan]
+        s0 = int(words.sentence[k.answer_first])
+        if head and len(head.split()) <= 4 and s0 < int(words.sentence[k.answer_last]):
+            values.append(sim(msg.text, sent_text.get(s0 + 1, "")))
+        values = [v for v in values if not np.isnan(v)]
         cols["answer_similarity"][r] = max(values) if values else np.nan
     return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
 
@@ -409,6 +412,13 @@ def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:
     lost = pl.Series(verdict).replace_strict({1: "message_already_answered", 2: "response_already_used"},
                                              default=None, return_dtype=pl.String)
     return c.with_columns(accepted=pl.Series(verdict == 0), reject_reason=pl.coalesce(lost, "reason"))
+
+
+def off_topic(c: pl.DataFrame, floor: float) -> np.ndarray:
+    """Candidates with no lead whose answer fits the message less than `floor` (the scorer's fitted
+    `min_answer_similarity`): nothing but the timing would speak for them."""
+    sim = c["answer_similarity"].fill_nan(None).fill_null(-1.0).to_numpy()
+    return (c["lead"].is_null().to_numpy() & (sim < floor)).astype(bool)
 
 
 def _default_embedder(config: AlignConfig) -> Embedder | None:
@@ -503,6 +513,10 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     if shortlisted.any():
         prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
     threshold = config.accept_threshold if config.accept_threshold is not None else scorer.threshold
+    floor = scorer.meta.get("min_answer_similarity")
+    if floor is not None and config.semantic:
+        c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & pl.Series(off_topic(c, floor)))
+                           .then(pl.lit("answer_off_topic")).otherwise(pl.col("reason")))
     c = _assign(c.with_columns(score=pl.Series(prob)), threshold)
     out = c.select(
         pl.lit(video_id).alias("video_id"),

@@ -85,12 +85,17 @@ class Scorer:
     sha256: str
     continuation: Continuation | None = None
     meta: dict = field(default_factory=dict)
+    low: np.ndarray | None = None  # the training range of each feature: inputs are clipped to it, so that an
+    high: np.ndarray | None = None  # answer far longer than any seen in training is not extrapolated upon
 
     def predict(self, x: pl.DataFrame) -> np.ndarray:
         """Probabilities for the rows of a `feature_frame`."""
         if x.height == 0:
             return np.zeros(0)
-        h = (x.select(list(self.features)).to_numpy().astype(np.float64) - self.mean) / self.scale
+        m = x.select(list(self.features)).to_numpy().astype(np.float64)
+        if self.low is not None and self.high is not None:
+            m = np.clip(m, self.low, self.high)
+        h = (m - self.mean) / self.scale
         for k, (w, b) in enumerate(self.layers):
             h = h @ w + b
             if k < len(self.layers) - 1:
@@ -99,7 +104,8 @@ class Scorer:
 
     def to_json(self) -> str:
         doc = {"kind": "mlp", "features": list(self.features), "mean": self.mean.tolist(),
-               "scale": self.scale.tolist(), "layers": [{"weights": w.tolist(), "bias": b.tolist()}
+               "scale": self.scale.tolist(), "low": None if self.low is None else self.low.tolist(),
+               "high": None if self.high is None else self.high.tolist(), "layers": [{"weights": w.tolist(), "bias": b.tolist()}
                                                          for w, b in self.layers],
                "threshold": self.threshold,
                "continuation": self.continuation.to_dict() if self.continuation else None, **self.meta}
@@ -118,14 +124,15 @@ def load_scorer(path: str | None = None) -> Scorer:
     if missing or doc.get("kind") != "mlp":
         raise ValueError(f"{p}: not a scorer of this version (kind {doc.get('kind')!r}, unknown features {missing})")
     meta = {k: v for k, v in doc.items()
-            if k not in ("kind", "features", "mean", "scale", "layers", "threshold", "continuation")}
+            if k not in ("kind", "features", "mean", "scale", "layers", "threshold", "continuation", "low", "high")}
     cont = doc.get("continuation")
     continuation = (Continuation(tuple(cont["coef"]), float(cont["intercept"]), float(cont["threshold"]))
                     if cont else None)
     layers = tuple((np.asarray(layer["weights"], dtype=np.float64), np.asarray(layer["bias"], dtype=np.float64))
                    for layer in doc["layers"])
+    bounds = [np.asarray(doc[k], dtype=np.float64) if doc.get(k) is not None else None for k in ("low", "high")]
     return Scorer(tuple(doc["features"]), np.asarray(doc["mean"]), np.asarray(doc["scale"]), layers,
-                  float(doc["threshold"]), hashlib.sha256(raw).hexdigest(), continuation, meta)
+                  float(doc["threshold"]), hashlib.sha256(raw).hexdigest(), continuation, meta, *bounds)
 
 
 def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, continuation: Continuation | None,
@@ -134,9 +141,11 @@ def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, con
     from sklearn.neural_network import MLPClassifier
 
     m = x.select(list(FEATURES)).to_numpy().astype(np.float64)
+    low, high = np.percentile(m, 1, axis=0), np.percentile(m, 99, axis=0)
+    m = np.clip(m, low, high)
     mean, scale = m.mean(axis=0), m.std(axis=0)
     scale[scale == 0] = 1.0
     model = MLPClassifier(hidden_layer_sizes=(hidden,) if hidden else (), alpha=alpha, max_iter=3000,
                           random_state=seed, early_stopping=False).fit((m - mean) / scale, y)
     layers = tuple((w, b) for w, b in zip(model.coefs_, model.intercepts_))
-    return Scorer(FEATURES, mean, scale, layers, threshold, "", continuation, meta)
+    return Scorer(FEATURES, mean, scale, layers, threshold, "", continuation, meta, low, high)
