@@ -158,9 +158,9 @@ FAMILY = Family(
         "I wonder whether that statue is relevant to the puzzle.",
         "We are running low on healing, so caution is advised.",
     ),
-    chatter=("gg", "W", "clean", "@{other} true", "{game} > this", "pog", "first time here", "ez",
+    chatter=("gg wp", "W", "clean", "@{other} true", "{game} > this", "pog", "first time here", "ez",
              "bro what", "@{other} nah", "based", "cinema", "yo", "he's cooking", "actual gameplay",
-             "mods?", "@{other} lmaooo", "skill issue", "L", "hello from {place}"),
+             "mods?", "@{other} lmaooo", "skill issue", "L", "{place} represent"),
     thanks={
         "follow": ("And welcome to {name}, thank you for following the channel.", "Thank you for the follow, {name}."),
         "sub": ("{name}, thank you very much for subscribing.", "Many thanks for the subscription, {name}."),
