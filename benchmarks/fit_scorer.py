@@ -71,37 +71,39 @@ def main() -> None:
             c = c.with_columns(stream=pl.lit(k))
             labelled = label_pairs(c.filter(pl.col("reason").is_null()).rename(
                 {"ts_ms": "event_ts_ms", "text": "prompt"}), truth)
-            frames.append((c, labelled))
+            frames.append((c, labelled, truth))
             truths.append(truth.filter(pl.col("answered")).height)
             print(f"{stream_id}: {c.height} candidates, {labelled.height} shortlisted, "
                   f"{int(labelled['correct'].sum())} right")
     if args.dump:  # the labelled candidates, to compare models offline
         dump = Path(args.dump)
         dump.mkdir(parents=True, exist_ok=True)
-        for k, (c, lab) in enumerate(frames):
+        for k, (c, lab, _truth) in enumerate(frames):
             c.write_parquet(dump / f"candidates-{k}.parquet")
             lab.write_parquet(dump / f"labelled-{k}.parquet")
         (dump / "meta.json").write_text(json.dumps({"streams": args.streams, "answered": truths,
                                                     "continuation": continuation.to_dict()}))
-    x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab in frames])
-    y = np.concatenate([lab["correct"].to_numpy() for _, lab in frames]).astype(int)
+    x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab, _t in frames])
+    y = np.concatenate([lab["correct"].to_numpy() for _, lab, _t in frames]).astype(int)
     scorer = fit_scorer(x, y, 0.5, {}, continuation)
     # an answer with no read-aloud or name before it must fit its message at least this well (the median
     # of the right lead-less candidates): on real chat against unrelated speech the rest is all false
-    right = pl.concat([lab.filter(pl.col("correct") & pl.col("lead").is_null()) for _, lab in frames])
+    right = pl.concat([lab.filter(pl.col("correct") & pl.col("lead").is_null()) for _, lab, _t in frames])
     floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(args.floor_quantile))
     best = None
     grid = []
+    scored = []  # each stream's candidates with the fitted model's probabilities (once, for every threshold)
+    for c, _lab, truth in frames:
+        shortlisted = c["reason"].is_null().to_numpy()
+        prob = np.zeros(c.height)
+        prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
+        prob[off_topic(c, floor)] = 0.0
+        scored.append((c.with_columns(score=pl.Series(prob)), truth))
     for threshold in np.round(np.arange(0.30, 0.99, 0.02), 2):
         tp = n = 0
-        for (c, lab) in frames:
-            shortlisted = c["reason"].is_null().to_numpy()
-            prob = np.zeros(c.height)
-            prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
-            prob[off_topic(c, floor)] = 0.0
-            acc = _assign(c.with_columns(score=pl.Series(prob)), float(threshold)).filter(pl.col("accepted"))
-            right = label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}),
-                                load_truth_cached(lab))["correct"]
+        for c, truth in scored:
+            acc = _assign(c, float(threshold)).filter(pl.col("accepted"))
+            right = label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), truth)["correct"]
             tp += int(right.sum())
             n += acc.height
         p, r = (tp / n if n else 0.0), tp / sum(truths)
@@ -140,13 +142,6 @@ def continuation_examples(speech: pl.DataFrame, truth: pl.DataFrame, config: Ali
             xs.append([float(v[0] @ v[k + 1]), float(v[1] @ v[k + 1]), float(v[k] @ v[k + 1])])
             ys.append(int(seq[k] in sents))
     return xs, ys
-
-
-def load_truth_cached(lab: pl.DataFrame) -> pl.DataFrame:
-    """The truth rows carried by a labelled frame (its join columns), for re-labelling accepted pairs."""
-    cols = ["event_ts_ms", "prompt", "answered", "style", "case", "answer_start_ms", "answer_end_ms",
-            "reply_start_ms", "reply_end_ms", "reply_text"]
-    return lab.select(cols).unique(subset=["event_ts_ms", "prompt"]).rename({"event_ts_ms": "ts_ms", "prompt": "text"})
 
 
 if __name__ == "__main__":

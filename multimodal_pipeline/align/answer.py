@@ -18,18 +18,15 @@ computed once per distinct text: each message and each sentence, not per candida
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from multimodal_pipeline.align.text import is_content, stem, tokens
+from multimodal_pipeline.align.text import CLAUSE_END, SENTENCE_END, is_content, stem, tokens
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
-_SENTENCE_END = re.compile(r"[.?!…]['\")\]]*$")
-_CLAUSE_END = re.compile(r"[,.;:?!…]['\")\]]*$")
 
 Embedder = Callable[[list[str]], np.ndarray]
 
@@ -61,7 +58,7 @@ class Words:
         stems = [tuple(s) for s in grouped["s"].to_list()]
         content = [tuple(c) for c in grouped["c"].to_list()]
         n = len(text)
-        ends_sentence = np.array([bool(_SENTENCE_END.search(t)) for t in text], bool)
+        ends_sentence = words["word"].str.contains(SENTENCE_END).to_numpy()
         gap_after = np.r_[start[1:] - end[:-1], 10 ** 9] if n else np.zeros(0, np.int64)
         brk = ends_sentence | (gap_after >= config.sentence_pause_ms)
         sentence = np.r_[0, np.cumsum(brk[:-1])] if n else np.zeros(0, np.int64)
@@ -70,7 +67,7 @@ class Words:
         np.minimum.at(first, sentence, np.arange(n))
         last = np.zeros(n_sent, np.int64)
         np.maximum.at(last, sentence, np.arange(n))
-        clause = brk | np.array([bool(_CLAUSE_END.search(t)) for t in text], bool) | (gap_after >= 250)
+        clause = brk | words["word"].str.contains(CLAUSE_END).to_numpy() | (gap_after >= 250)
         return cls(text, start, end, stems, content, sentence.astype(np.int64), first, last, clause)
 
     def join(self, a: int, b: int) -> str:

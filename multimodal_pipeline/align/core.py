@@ -25,6 +25,7 @@ from multimodal_pipeline.align.text import (
     is_content,
     is_question,
     name_tokens,
+    prompt_text,
     split_run_together,
     stem,
     stem_series,
@@ -102,10 +103,7 @@ def _prepare_events(chat: pl.DataFrame, spoken: set[str]) -> _Events:
     columns = ("event_id", "ts_ms", "author", "author_id", "text", "kind", "deleted", "fragments")
     source = chat.select(columns).sort("ts_ms", maintain_order=True)
     events = source.with_columns(is_question=is_question(pl.col("text")))
-    # the prompt's words: text fragments only (emotes are not words)
-    words = events.select(tokens(pl.col("fragments").list.eval(
-        pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
-    ).list.drop_nulls().list.join(" ")))
+    words = events.select(tokens(prompt_text(pl.col("fragments"))))
     stems = stem_series(words.to_series().explode().drop_nulls())
     msg_all = Tokens.from_flat(words.to_series().list.len().to_numpy(), stems)
     content = pl.select(is_content(pl.lit(stems))).to_series()
@@ -241,9 +239,7 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
     if len(rows) == 0:
         return {}
     src = events.source[rows]
-    words = src.select(tokens(pl.col("fragments").list.eval(
-        pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
-    ).list.drop_nulls().list.join(" "))).to_series()
+    words = src.select(tokens(prompt_text(pl.col("fragments")))).to_series()
     flat = words.explode().drop_nulls()
     stems = stem_series(flat)
     content = pl.select(is_content(pl.lit(stems))).to_series().to_list()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from multimodal_pipeline.align.text import SENTENCE_END
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 SPAN_SCHEMA = {"span_idx": pl.Int64, "extended": pl.Boolean, "first_phrase": pl.Int64, "last_phrase": pl.Int64,
@@ -36,7 +37,7 @@ def build_phrases(speech: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
     indices (`first_word`, `last_word`) of each phrase in `speech_words` order."""
     words = speech_words(speech).with_row_index("w")
     gap = pl.col("start_ms") - pl.col("end_ms").shift(1).cum_max()
-    sentence_end = pl.col("word").shift(1).str.contains(r"[.?!…][\"')\]]*$").fill_null(False)
+    sentence_end = pl.col("word").shift(1).str.contains(SENTENCE_END).fill_null(False)
     return (words.with_columns(phrase=((gap.fill_null(0) >= config.phrase_pause_ms) | sentence_end).cum_sum())
             .group_by("phrase", maintain_order=True)
             .agg(pl.col("start_ms").min(), pl.col("end_ms").max(), pl.col("word").str.join(" ").alias("text"),

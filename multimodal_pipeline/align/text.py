@@ -29,6 +29,18 @@ QUESTION_START = r"^(?:(?:\S+\s+){0,2}" + WH_WORDS + r"|" + AUXILIARIES + r")\b"
 EITHER_OR = r"^(?:\S+\s+){0,3}\S+\s+or\s+\S+(?:\s+\S+){0,2}$"
 
 
+#: a word that ends a sentence / a clause, as the ASR punctuates it ("use?", "Bean,", "done.\"")
+SENTENCE_END = r"[.?!…]['\")\]]*$"
+CLAUSE_END = r"[,.;:?!…]['\")\]]*$"
+
+
+def prompt_text(fragments: pl.Expr) -> pl.Expr:
+    """A chat message's words: its text fragments joined (emotes are not words)."""
+    return fragments.list.eval(
+        pl.when(pl.element().struct.field("type") == "text").then(pl.element().struct.field("text"))
+    ).list.drop_nulls().list.join(" ")
+
+
 def tokens(expr: pl.Expr) -> pl.Expr:
     """Lower-case word tokens (apostrophes kept inside words)."""
     return expr.fill_null("").str.to_lowercase().str.replace_all("’", "'").str.extract_all(TOKEN)

@@ -12,6 +12,7 @@ import polars as pl
 from multimodal_pipeline.contracts import ContractError, CuratedSample, validate
 from multimodal_pipeline.contracts.curate_config import SPLITS, CurateConfig, MinHashParams
 from multimodal_pipeline.curate.dedup import near_matches, signatures
+from multimodal_pipeline.curate.splits import memorable_responses
 from multimodal_pipeline.curate.text import PII_PATTERNS, normalize
 
 Result = tuple[bool, dict[str, Any]]
@@ -45,7 +46,7 @@ def check_no_near_duplicate_across_splits(samples: pl.DataFrame, params: MinHash
     another split, and no response of `response_min_words` words or more of a response of another split."""
     params = params or MinHashParams()
     ok_p, meta_p = _near_duplicates_across_splits(samples, "prompt", params, examples)
-    long = samples.filter(normalize(samples["response"]).str.count_matches(" ") + 1 >= response_min_words)
+    long = memorable_responses(samples, response_min_words)
     ok_r, meta_r = _near_duplicates_across_splits(long, "response", params, examples)
     meta = dict(meta_p, samples=samples.height, response_near_duplicates=meta_r["near_duplicates"],
                 response_by_split_pair=meta_r["by_split_pair"], response_examples=meta_r["examples"])

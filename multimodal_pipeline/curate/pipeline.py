@@ -31,9 +31,9 @@ from multimodal_pipeline.curate.filters import (
     FilterContext,
     apply_filters,
 )
-from multimodal_pipeline.curate.splits import assign_blocks, block_expr, leaks
+from multimodal_pipeline.curate.splits import assign_blocks, block_expr, leaks, memorable_responses
 from multimodal_pipeline.curate.template import PersonaTemplate, load_template
-from multimodal_pipeline.curate.text import STOPWORDS, normalize, scrub_frame, scrub_names
+from multimodal_pipeline.curate.text import STOPWORDS, scrub_frame, scrub_names
 from multimodal_pipeline.names import names_pattern, spoken_forms
 from multimodal_pipeline.storage.hashing import config_hash, sha256_bytes
 
@@ -122,8 +122,7 @@ def _drop_leaks(df: pl.DataFrame, config: CurateConfig) -> tuple[pl.DataFrame, p
     duplicates one in a higher split."""
     rejects = []
     for column, label in (("prompt", ""), ("response", "response_")):
-        work = df if column == "prompt" else df.filter(
-            normalize(df["response"]).str.count_matches(" ") + 1 >= config.response_leak_min_words)
+        work = df if column == "prompt" else memorable_responses(df, config.response_leak_min_words)
         found = leaks(work, config.minhash, column) if work.height else pl.DataFrame()
         if found.height == 0:
             continue

@@ -67,6 +67,12 @@ def assign_blocks(video_id: str, blocks: list[int] | set[int], config: CurateCon
     return out
 
 
+def memorable_responses(df: pl.DataFrame, min_words: int) -> pl.DataFrame:
+    """The rows whose response has at least `min_words` words: the ones that may not repeat across splits (a
+    one-word "Yes." carries nothing to memorize)."""
+    return df.filter(normalize(df["response"]).str.count_matches(" ") + 1 >= min_words)
+
+
 def leaks(df: pl.DataFrame, params: MinHashParams, text: str = "prompt") -> pl.DataFrame:
     """Samples to drop because their `text` equals (normalized) or nearly duplicates that of a sample in a higher
     split. `df` needs `sample_id`, `split` and `text`. Returns (sample_id, leak_of, kind: "exact" | "near",

@@ -243,10 +243,8 @@ class Planner:
                 return [("read", read, 0, None), ("reply", *self._wrap("thank you so much! {answer}", answer))]
             return [("reply", *self._wrap(rng.choice(fam.paid_named), answer, name=name,
                                           amount=msg.amount_spoken))]
-        if msg.kind in ("paid", "membership"):  # a thank-you: the words around the name are the reply
-            text = answer.format(name=name)
-            reply = re.sub(r"\s+", " ", answer.replace("{name}", "")).strip(" ,.")
-            return [("reply", text, 0, None), ("_reply_text", reply, 0, None)]
+        if msg.kind in ("paid", "membership"):  # a thank-you: the words around the name are the reply (`_speak`)
+            return [("reply", answer.format(name=name), 0, None)]
         if msg.style == "read_aloud":
             return [("read", rng.choice(fam.read_aloud).format(name=name, text=msg.read_text), 0, None),
                     ("reply", answer, 0, answer)]
@@ -304,8 +302,6 @@ class Planner:
                gap_ms: tuple[int, int] = (250, 700), kind: str = "answer") -> int:
         """Place the utterances of one reply from ``start``; the answer's own words set ``msg.reply_*``."""
         t = start
-        whole = [p[1] for p in parts if p[0] == "_reply_text"]
-        parts = [p for p in parts if p[0] != "_reply_text"]
         for k, (part, text, before, answer) in enumerate(parts):
             if k:
                 t += rng.randint(*gap_ms)
@@ -321,13 +317,15 @@ class Planner:
             msg.reply_text = f"{msg.reply_text} {answer}".strip() if msg.reply_text else answer.strip()
             msg.reply_start_ms = s_ms if msg.reply_start_ms is None else msg.reply_start_ms
             msg.reply_end_ms = e_ms
-        if whole:  # a thank-you said around the name: the whole utterance, the name left out of the text
-            msg.reply_text, msg.reply_start_ms, msg.reply_end_ms = whole[0], msg.utts[0].start_ms, msg.utts[-1].end_ms
+        if msg.reply_text is None and any(p[0] == "reply" for p in parts):
+            # a thank-you said around the name: the whole utterance is the reply, its text without the name
+            said = " ".join(p[1] for p in parts if p[0] == "reply")
+            msg.reply_text = re.sub(r"\s+", " ", said.replace(msg.author.spoken, "")).strip(" ,.")
+            msg.reply_start_ms, msg.reply_end_ms = msg.utts[0].start_ms, msg.utts[-1].end_ms
         return t
 
     def _duration(self, parts: list[tuple[str, str, int, str | None]]) -> int:
-        spoken = [p for p in parts if p[0] != "_reply_text"]
-        return sum(self.speaker.say(p[1]).duration_ms for p in spoken) + 700 * (len(spoken) - 1)
+        return sum(self.speaker.say(p[1]).duration_ms for p in parts) + 700 * (len(parts) - 1)
 
     CASES = {"normal": 0.5, "late": 0.07, "yes_no": 0.07, "long": 0.05, "pair": 0.08, "out_of_order": 0.06,
              "dismiss": 0.07, "thanks": 0.10}
