@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--minutes", type=float, default=1.0)
     gen.add_argument("--name", default="demo")
 
-    query = sub.add_parser("sql", help="run a SQL query on the DuckDB audit catalog (views per tier)")
+    query = sub.add_parser("sql", help="run a read-only SQL query over the current tables (one DuckDB view per tier)")
     query.add_argument("query")
 
     args = parser.parse_args(argv)
@@ -46,10 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         from multimodal_pipeline.storage import TableStore
         from multimodal_pipeline.storage.catalog import refresh_catalog
 
-        layout = DataLayout.default()
-        layout.catalog.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(layout.catalog)) as conn:
-            refresh_catalog(conn, TableStore(layout.tables))
+        # read-only by construction: the views live in an in-memory database over the current Parquet, so a query
+        # never locks or changes the catalog file that the audit_catalog asset writes (and never waits for it)
+        with duckdb.connect(":memory:") as conn:
+            refresh_catalog(conn, TableStore(DataLayout.default().tables))
             print(conn.sql(args.query))
         return 0
     return 2

@@ -94,3 +94,13 @@ def _parse_config(path: str | None, _mtime_ns: int, _size: int):
         return PipelineConfig.model_validate(data)
     except Exception as exc:
         raise ValueError(f"{path}: invalid pipeline config: {exc}") from exc
+
+
+def with_overrides(config, overrides: dict[str, dict]):
+    """`config` (a PipelineConfig) with some fields of some sections replaced, validated again."""
+    if not overrides:
+        return config
+    data = config.model_dump()
+    for section, fields in overrides.items():
+        data[section] = {**data[section], **fields}
+    return type(config).model_validate(data)

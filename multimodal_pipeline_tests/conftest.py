@@ -8,15 +8,10 @@ import pytest
 
 from multimodal_pipeline.media.fixtures import make_mp4
 
+from multimodal_pipeline_tests.real_fixtures import SHARED_REAL, real_fixture
+
 REPO = Path(__file__).resolve().parent.parent
-SHARED_REAL = REPO.parent / "shared" / "fixtures" / "real"
-
-
-def real_fixture(relative: str) -> Path:
-    path = SHARED_REAL / relative
-    if not path.exists():
-        pytest.skip(f"real fixture {path} not present (../shared beside the checkout)")
-    return path
+__all__ = ["SHARED_REAL", "real_fixture"]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

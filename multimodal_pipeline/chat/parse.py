@@ -77,4 +77,7 @@ def parse_chat(path: str | Path, video_id: str, fmt: str | None = None,
         if gc_was_enabled:
             gc.enable()
     stats = {"format": fmt, "file": path.name, "json_decoder": JSON_DECODER, **stats}
+    if cfg.offset_ms:  # a known delay between the chat's clock and the video's
+        events = events.with_columns(pl.col("ts_ms") + cfg.offset_ms)
+        stats["offset_ms"] = cfg.offset_ms
     return ChatParseResult(events=events, rejects=rejects, format=fmt, stats=stats)

@@ -49,6 +49,9 @@ class ChatConfig(BaseModel):
     #: (Twitch IRC, live YouTube captures, chat-downloader live captures, generic with ts_origin="epoch") subtract it.
     #: When None, the earliest event of the file is taken as the start and the assumption is recorded in the stats.
     stream_start_epoch_ms: int | None = None
+    #: added to every event's ts_ms after parsing: a known delay between the chat's clock and the video's (per video
+    #: on the inbox line: `chat_offset=-2.5s`)
+    offset_ms: int = 0
     generic: GenericColumns = Field(default_factory=GenericColumns)
     #: Twitch CLEARCHAT aimed at one user (timeout/ban) and chat-downloader ban_user/timeout_user events mark that
     #: user's earlier messages deleted, like YouTube's markChatItemsByAuthorAsDeletedAction does

@@ -17,8 +17,11 @@ class IngestConfig(BaseModel):
     allow_file_urls: bool = Field(False, description="let yt-dlp read file:// URLs (off by default, as in yt-dlp)")
     format: str = Field("best", description="yt-dlp format selector; single-file formats need no ffmpeg")
     socket_timeout_s: float = 20.0
-    retries: int = 2
-    max_bytes: int | None = Field(None, description="refuse originals larger than this")
+    retries: int = Field(2, description="yt-dlp's own retries of a failed request, and the chat sidecar's")
+    retry_backoff_s: float = Field(1.0, description="first wait before the sidecar is fetched again (doubles)")
+    max_bytes: int | None = Field(None, description="refuse originals larger than this (enforced while downloading)")
+    max_chat_bytes: int = Field(2 * 1024**3, description="refuse chat sidecars larger than this (while downloading)")
+    lock_wait_s: float = Field(600.0, description="how long a run waits for another run of the same video")
     youtube_live_chat: bool = Field(True, description="request YouTube's live-chat replay as the chat sidecar")
 
 
@@ -30,6 +33,8 @@ class AudioConfig(BaseModel):
     codec: str = Field("flac", description="lossless output: flac or pcm_s16le (wav)")
     silence_floor_dbfs: float = Field(-50.0, description="RMS below this is 'silent' (asset check)")
     duration_tolerance_ms: int = Field(500, description="audio vs container duration (asset check)")
+    max_corrupt_packets: int = Field(50, description="audio packets that do not decode, skipped with a warning; "
+                                                     "more fail the extraction")
 
 
 class PipelineConfig(BaseModel):

@@ -16,9 +16,11 @@ def audio(context: dg.AssetExecutionContext, raw_video: pl.DataFrame, pipeline: 
     config = pipeline.config.audio
     result = extract_audio(row["path"], pipeline.layout.staged / "audio", config,
                            progress=lambda done, total: context.log.info(f"audio: {100 * done / total:.0f}% "
-                                                                         f"({done / 1000:.0f}/{total / 1000:.0f} s)"))
+                                                                         f"({done / 1000:.0f}/{total / 1000:.0f} s)"),
+                           warn=context.log.warning)
     context.add_output_metadata({"audio_file": dg.MetadataValue.path(str(result.path)),
-                                 "duration_s": result.duration_ms / 1000, "rms_dbfs": result.rms_dbfs})
+                                 "duration_s": result.duration_ms / 1000, "rms_dbfs": result.rms_dbfs,
+                                 "corrupt_packets": result.corrupt_packets})
     return frame_from_records(Audio, [Audio(video_id=context.partition_key, path=str(result.path),
                                             sha256=result.sha256, sample_rate=result.sample_rate,
                                             channels=result.channels, source_channels=result.source_channels,

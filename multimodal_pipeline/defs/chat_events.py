@@ -16,7 +16,8 @@ def chat_events(context: dg.AssetExecutionContext, raw_video: pl.DataFrame,
     if row["chat_path"] is None:
         context.log.warning(f"{context.partition_key} has no chat sidecar: empty chat_events")
         return empty_frame(ChatEvent)
-    result = parse_chat(row["chat_path"], context.partition_key, config=pipeline.config.chat)
+    result = parse_chat(row["chat_path"], context.partition_key,
+                        config=pipeline.video_config(context.partition_key).chat)
     context.log.info(f"chat: {result.format}: {result.stats}")
     context.add_output_metadata({"format": result.format, "source": row["chat_source"],
                                  "stats": dg.MetadataValue.json(result.stats),

@@ -5,7 +5,7 @@ import dagster as dg
 from multimodal_pipeline.contracts import RawVideo, frame_from_records
 from multimodal_pipeline.defs.common import check_result, video_asset, video_check
 from multimodal_pipeline.defs.resources import PipelineResource
-from multimodal_pipeline.ingest.fetch import acquire
+from multimodal_pipeline.ingest.fetch import IngestError, acquire
 from multimodal_pipeline.ingest.ledger import Ledger, RawIntegrityError
 from multimodal_pipeline.ingest.registry import lookup
 
@@ -15,7 +15,15 @@ def raw_video(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> 
     """The immutable original of one video (and its chat sidecar) under data/raw/, by sha256, in the ledger."""
     entry = lookup(pipeline.layout.registry, context.partition_key)
     context.log.info(f"acquiring {entry.uri} (listed in {entry.inbox_file}:{entry.line})")
-    record = acquire(entry, pipeline.layout.raw, pipeline.config.ingest, log=context.log.info)
+    ingest = pipeline.config.ingest
+    try:
+        record = acquire(entry, pipeline.layout.raw, ingest, log=context.log.info)
+    except IngestError as exc:
+        if not exc.transient:  # a 404, an unsupported URL, a file too large: retrying cannot help
+            raise
+        wait = ingest.retry_backoff_s * 10 * 2 ** context.retry_number
+        context.log.warning(f"{exc}; the step runs again in {wait:.0f} s")
+        raise dg.RetryRequested(max_retries=ingest.retries, seconds_to_wait=wait) from exc
     context.add_output_metadata({"source_uri": record.source_uri, "original": dg.MetadataValue.path(record.path),
                                  "bytes": record.bytes, "duration_ms": record.duration_ms or 0})
     return frame_from_records(RawVideo, [record])

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import dagster as dg
 
@@ -19,7 +20,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource
     """Turns each new video in a URI-list file of `data/inbox/` into a `videos` partition and one run request.
 
     The cursor holds the (mtime, size) of the inbox files already read, so an unchanged file is not read again;
-    a re-dropped or edited file adds only videos that are not partitions yet.
+    a re-dropped or edited file adds only videos that are not partitions yet. A run's key names the video and the
+    inbox file's state, so a partition that was deleted and is listed again runs again, while a retried tick
+    does not request the same run twice.
     """
     layout = pipeline.layout
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
@@ -43,7 +46,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource
         context.log.info(f"{path.name}: {len(entries)} videos, {len(errors)} malformed lines")
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(partition_key=e.video_id, run_key=f"{e.video_id}",
+            dg.RunRequest(partition_key=e.video_id,
+                          run_key=f"{e.video_id}:{Path(e.inbox_file).name}:{current.get(Path(e.inbox_file).name)}",
                           tags={"mmp/source_uri": e.uri[:200], "mmp/inbox": f"{e.inbox_file}:{e.line}"})
             for e in new_entries
         ],

@@ -22,7 +22,8 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame,
             last[0] = time.monotonic()
             context.log.info(f"asr: {100 * fraction:.0f}% of the audio ({audio_s:.0f} s), {speed:.1f}x real time")
 
-    result = transcribe_full(row["path"], pipeline.config.asr, video_id=context.partition_key, progress=progress,
+    result = transcribe_full(row["path"], pipeline.video_config(context.partition_key).asr,
+                             video_id=context.partition_key, progress=progress,
                              cache_dir=pipeline.layout.staged / "asr_cache", audio_sha256=row["sha256"])
     context.add_output_metadata({"stats": dg.MetadataValue.json(result.stats),
                                  "cache_hit": bool(result.stats.get("cache_hit")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import urllib.error
@@ -18,14 +19,25 @@ from multimodal_pipeline.ingest.inbox import InboxEntry
 from multimodal_pipeline.ingest.ledger import Ledger, LedgerEntry
 from multimodal_pipeline.ingest.video_id import local_path
 from multimodal_pipeline.media.probe import MediaError, probe
-from multimodal_pipeline.storage.atomic import TMP_PREFIX, atomic_write_text
+from multimodal_pipeline.storage.atomic import TMP_PREFIX, atomic_write_text, sweep_temporary
+from multimodal_pipeline.storage.locks import exclusive
 from multimodal_pipeline.storage.hashing import sha256_file
 
 Log = Callable[[str], None]
 
 
 class IngestError(RuntimeError):
-    """The source could not be acquired; the message names the URI and the cause."""
+    """The source could not be acquired; the message names the URI and the cause. `transient`: the cause may go
+    away by itself (a connection reset or refused, a timeout, HTTP 5xx or 429), so the step is worth retrying."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+_TRANSIENT = re.compile(r"HTTP Error (5\d\d|429)|timed? ?out|reset by peer|IncompleteRead|Connection refused|"
+                        r"Remote end closed|Temporary failure|Connection aborted|EOF occurred|bytes read, \d+ more expected|"
+                        r"Giving up after", re.IGNORECASE)
 
 
 def _ytdlp_version() -> str:
@@ -61,6 +73,9 @@ def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tup
                           "or list the plain path instead")
 
     def hook(d: dict) -> None:
+        # the cap holds while streaming, also when the server sends no length
+        if config.max_bytes and d.get("status") == "downloading" and (d.get("downloaded_bytes") or 0) > config.max_bytes:
+            raise IngestError(f"{uri}: more than max_bytes={config.max_bytes} bytes; download stopped")
         if d.get("status") == "downloading" and d.get("total_bytes"):
             pct = 100 * d.get("downloaded_bytes", 0) / d["total_bytes"]
             if int(pct) % 25 == 0:
@@ -75,9 +90,10 @@ def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tup
         "noplaylist": True,
         "socket_timeout": config.socket_timeout_s,
         "retries": config.retries,
+        "max_filesize": config.max_bytes,
         "enable_file_urls": config.allow_file_urls,
         "progress_hooks": [hook],
-        "logger": _YtdlpLog(log),
+        "logger": (ytdlp_log := _YtdlpLog(log)),
         "paths": {"temp": str(work)},
     }
     if config.youtube_live_chat:
@@ -90,9 +106,12 @@ def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tup
     except yt_dlp.networking.exceptions.NoSupportingHandlers as exc:
         raise IngestError(f"{uri}: unsupported URL: {_clean(exc)}") from exc
     except yt_dlp.utils.DownloadError as exc:
-        raise IngestError(f"{uri}: download failed: {_clean(exc)}") from exc
+        raise IngestError(f"{uri}: download failed: {_clean(exc)}", bool(_TRANSIENT.search(str(exc)))) from exc
     media = [p for p in work.iterdir() if p.name.startswith("media.") and not p.name.endswith(".live_chat.json")
              and not p.name.endswith(".part")]
+    refused = next((m for m in ytdlp_log.seen if "max-filesize" in m), None)
+    if not media and config.max_bytes and refused:  # the server announced a larger size: nothing was downloaded
+        raise IngestError(f"{uri}: larger than max_bytes={config.max_bytes} ({refused.split('] ')[-1].strip()})")
     if not media:
         raise IngestError(f"{uri}: yt-dlp finished but wrote no media file")
     chat = next((p for p in work.iterdir() if p.name.endswith(".live_chat.json")), None)
@@ -104,9 +123,11 @@ class _YtdlpLog:
 
     def __init__(self, log: Log):
         self.log = log
+        self.seen: list[str] = []
 
     def debug(self, msg: str) -> None:
         if not msg.startswith("[debug]"):
+            self.seen = [*self.seen[-20:], msg]
             self.log(f"yt-dlp: {msg}")
 
     info = debug
@@ -122,22 +143,48 @@ def _clean(exc: Exception) -> str:
     return str(exc).replace("ERROR: ", "").strip()
 
 
-def _fetch_sidecar(uri: str, work: Path, config: IngestConfig) -> Path:
+def _fetch_sidecar(uri: str, work: Path, config: IngestConfig, log: Log = lambda _m: None,
+                   sleep: Callable[[float], None] = time.sleep) -> Path:
+    """The chat sidecar copied or downloaded into `work`: at most `max_chat_bytes` (counted while streaming);
+    a failed download (connection refused or reset, a timeout, HTTP 5xx or 429) is retried `retries` times with
+    doubling waits; other HTTP errors fail at once."""
     path = local_path(uri)
     target = work / ("chat" + _suffix(uri.split("?")[0], ".json"))
     if path is not None:
         if not path.is_file():
             raise IngestError(f"chat sidecar not found: {path}")
+        if path.stat().st_size > config.max_chat_bytes:
+            raise IngestError(f"chat sidecar {path}: {path.stat().st_size} bytes exceeds "
+                              f"max_chat_bytes={config.max_chat_bytes}")
         shutil.copyfile(path, target)
         return target
-    try:
-        with urllib.request.urlopen(uri, timeout=config.socket_timeout_s) as resp, open(target, "wb") as f:
-            shutil.copyfileobj(resp, f)
-    except urllib.error.HTTPError as exc:
-        raise IngestError(f"chat sidecar {uri}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise IngestError(f"chat sidecar {uri}: cannot be fetched ({exc})") from exc
-    return target
+    wait = config.retry_backoff_s
+    for attempt in range(config.retries + 1):
+        try:
+            with urllib.request.urlopen(uri, timeout=config.socket_timeout_s) as resp, open(target, "wb") as f:
+                got = 0
+                while chunk := resp.read(1 << 20):
+                    got += len(chunk)
+                    if got > config.max_chat_bytes:
+                        raise IngestError(f"chat sidecar {uri}: more than max_chat_bytes={config.max_chat_bytes} "
+                                          "bytes; download stopped")
+                    f.write(chunk)
+                expected = resp.headers.get("Content-Length")
+                if expected is not None and expected.isdigit() and got != int(expected):
+                    raise OSError(f"connection closed after {got} of {expected} bytes")
+            return target
+        except urllib.error.HTTPError as exc:
+            transient = exc.code >= 500 or exc.code == 429
+            error = IngestError(f"chat sidecar {uri}: HTTP {exc.code} {exc.reason}")
+        except (urllib.error.URLError, OSError) as exc:
+            transient = True
+            error = IngestError(f"chat sidecar {uri}: cannot be fetched ({getattr(exc, 'reason', exc)})")
+        if not transient or attempt == config.retries:
+            raise IngestError(f"{error} (after {attempt + 1} attempts)" if attempt else str(error), transient)
+        log(f"{error}; trying again in {wait:.1f} s ({attempt + 1}/{config.retries})")
+        sleep(wait)
+        wait *= 2
+    raise AssertionError("unreachable")
 
 
 def acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig | None = None,
@@ -145,7 +192,21 @@ def acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig | None = Non
     """The manifest row of a video's immutable original, downloading it only when not stored and verified yet."""
     config = config or IngestConfig()
     raw_root = Path(raw_root)
+    # one run per video at a time: a second run of the same partition waits here, then is refused
+    with exclusive(raw_root / ".locks" / f"{entry.video_id}.lock", f"video {entry.video_id}", config.lock_wait_s, log):
+        return _acquire(entry, raw_root, config, log)
+
+
+def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) -> RawVideo:
+    # what a killed run of this video left behind (we hold its lock), and anyone's leftovers older than an hour
+    for left in (sweep_temporary(raw_root, f"{TMP_PREFIX}{entry.video_id}@", 0) + sweep_temporary(raw_root)
+                 + sweep_temporary(raw_root / "info")):
+        log(f"removed {left.name}, left behind by an interrupted run")
     ledger = Ledger(raw_root)
+    torn = ledger.repair()
+    if torn is not None:
+        log(f"the ledger {ledger.path} ended in a torn line (a run was killed while writing it): moved to "
+            f"{ledger.torn_path}; {torn[:160]!r}")
     known = ledger.latest(entry.video_id, "video")
     known_chat = ledger.latest(entry.video_id, "chat")
     if known is not None and Path(known.path).exists() and (entry.chat is None or known_chat is not None):
@@ -157,14 +218,16 @@ def acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig | None = Non
         prior = _prior_info(raw_root, known.sha256)
         return _manifest(entry, known, prior or info, known_chat)
 
-    work = raw_root / f"{TMP_PREFIX}{entry.video_id}-{os.getpid()}-{time.monotonic_ns()}"
+    work = raw_root / f"{TMP_PREFIX}{entry.video_id}@{os.getpid()}-{time.monotonic_ns()}"  # '@' is in no video id
     work.mkdir(parents=True)
     try:
-        chat_tmp = _fetch_sidecar(entry.chat, work, config) if entry.chat else None
+        chat_tmp = _fetch_sidecar(entry.chat, work, config, log) if entry.chat else None
         path = local_path(entry.uri)
         if path is not None and not entry.uri.startswith("file://"):
             if not path.is_file():
                 raise IngestError(f"{entry.uri}: local file not found")
+            if config.max_bytes and path.stat().st_size > config.max_bytes:
+                raise IngestError(f"{entry.uri}: {path.stat().st_size} bytes exceeds max_bytes={config.max_bytes}")
             media_tmp = work / ("media" + _suffix(path.name, ".bin"))
             shutil.copyfile(path, media_tmp)
             info = {"title": path.stem, "extractor": "local", "webpage_url": str(path)}

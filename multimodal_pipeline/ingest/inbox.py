@@ -5,18 +5,31 @@
     https://example.org/stream.mp4  chat=https://example.org/stream.live_chat.json  id=my-stream
     /data/vods/2024-02-08.mp4 chat=/data/vods/2024-02-08.irc.log
 
-The URI comes first, then optional `chat=<path or URL>` and `id=<partition key>`, separated by whitespace.
+The URI comes first, then options separated by whitespace:
+
+- `chat=<path or URL>`: the chat log (a sidecar file or URL);
+- `id=<partition key>`: the partition key (letters, digits, `_ . -`);
+- `start=<time>`: when the video's first frame was recorded, for chat logs that carry only wall-clock times (IRC
+  logs, live captures): ISO-8601 with a time zone (`2024-02-08T19:00:05Z`) or Unix epoch milliseconds;
+- `chat_offset=<duration>`: added to every chat time, for a chat clock that runs ahead of or behind the video
+  (`-2.5s`, `1500ms`, `1500`: milliseconds when no unit is given);
+- `lang=<code>`: the spoken language for the ASR (`en`, `de`, …; `auto` to detect it).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from multimodal_pipeline.ingest.video_id import VideoIdError, canonical_video_id, is_url, local_path
 
 INBOX_SUFFIXES = (".txt", ".uris", ".list")
+
+
+OPTIONS = ("chat", "id", "start", "chat_offset", "lang")
 
 
 @dataclass(frozen=True)
@@ -26,9 +39,52 @@ class InboxEntry:
     chat: str | None
     inbox_file: str
     line: int
+    start_epoch_ms: int | None = None
+    chat_offset_ms: int | None = None
+    lang: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def config_overrides(self) -> dict[str, dict]:
+        """This video's settings from its inbox line, as updates of the pipeline config's sections."""
+        out: dict[str, dict] = {}
+        if self.start_epoch_ms is not None:
+            out.setdefault("chat", {})["stream_start_epoch_ms"] = self.start_epoch_ms
+        if self.chat_offset_ms is not None:
+            out.setdefault("chat", {})["offset_ms"] = self.chat_offset_ms
+        if self.lang is not None:
+            out.setdefault("asr", {})["language"] = None if self.lang == "auto" else self.lang
+        return out
+
+
+def parse_start(value: str) -> int:
+    """`start=`: ISO-8601 with a time zone, or Unix epoch milliseconds."""
+    if re.fullmatch(r"\d{12,14}", value):
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"start={value!r}: expected ISO-8601 with a time zone (2024-02-08T19:00:05Z) or epoch "
+                         "milliseconds") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"start={value!r}: give the time zone (Z or +01:00): a local time is ambiguous")
+    return round(moment.timestamp() * 1000)
+
+
+def parse_offset(value: str) -> int:
+    """`chat_offset=`: `-2.5s`, `1500ms` or `1500` (milliseconds)."""
+    found = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)(ms|s)?", value)
+    if not found:
+        raise ValueError(f"chat_offset={value!r}: expected a duration such as -2.5s, 1500ms or 1500")
+    number, unit = float(found.group(1)), found.group(2) or "ms"
+    return round(number * (1000 if unit == "s" else 1))
+
+
+def parse_lang(value: str) -> str:
+    if not re.fullmatch(r"auto|[a-z]{2,3}(-[A-Za-z]{2,4})?", value):
+        raise ValueError(f"lang={value!r}: expected a language code such as en, de, pt-BR, or auto")
+    return value
 
 
 @dataclass(frozen=True)
@@ -65,18 +121,25 @@ def parse_line(text: str, inbox_file: str, line: int, base: Path) -> InboxEntry 
         return InboxLineError(inbox_file, line, text, "the line must start with the video URI or path")
     for token in tokens[1:]:
         key, sep, value = token.partition("=")
-        if not sep or key not in ("chat", "id") or not value:
-            return InboxLineError(inbox_file, line, text, f"unknown option {token!r}: expected chat=<path|URL> or id=<key>")
+        if not sep or key not in OPTIONS or not value:
+            return InboxLineError(inbox_file, line, text, f"unknown option {token!r}: expected "
+                                  + ", ".join(f"{o}=…" for o in OPTIONS))
         if key in options:
             return InboxLineError(inbox_file, line, text, f"option {key!r} given twice")
         options[key] = value
+    try:
+        settings = {"start_epoch_ms": parse_start(options["start"]) if "start" in options else None,
+                    "chat_offset_ms": parse_offset(options["chat_offset"]) if "chat_offset" in options else None,
+                    "lang": parse_lang(options["lang"]) if "lang" in options else None}
+    except ValueError as exc:
+        return InboxLineError(inbox_file, line, text, str(exc))
     uri = _resolve(uri, base)
     chat = _resolve(options["chat"], base) if "chat" in options else None
     try:
         video_id = canonical_video_id(uri, options.get("id"))
     except VideoIdError as exc:
         return InboxLineError(inbox_file, line, text, str(exc))
-    return InboxEntry(video_id, uri, chat, inbox_file, line)
+    return InboxEntry(video_id, uri, chat, inbox_file, line, **settings)
 
 
 def parse_uri_list(path: str | Path) -> tuple[list[InboxEntry], list[InboxLineError]]:

@@ -1,11 +1,20 @@
-"""The checksum ledger of immutable originals: an append-only JSON Lines file under data/raw/."""
+"""The checksum ledger of immutable originals: an append-only JSON Lines file under data/raw/.
+
+Crash safety: each entry is one `write` of a whole line under an exclusive lock, then fsync. A crash can still leave a
+torn last line (no newline, not valid JSON). Readers skip a torn tail and report it (`torn_tail`); the next append
+repairs it under the lock: the torn bytes move to `ledger.torn.jsonl` beside it (kept, never silently dropped) and
+the file is cut back to its last whole line. The stored original a torn line was about is never lost: originals are
+named by their hash, and the next run of that video finds the file in place and records it again. A malformed line
+anywhere else is not a crash artefact: reading stops with the file and line number.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import json
+import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from multimodal_pipeline.storage.hashing import sha256_file
@@ -26,14 +35,51 @@ class LedgerEntry:
     recorded_at: str
 
 
+class LedgerCorruptError(RuntimeError):
+    """A ledger line other than a torn tail does not parse."""
+
+
+_FIELDS = {f.name for f in fields(LedgerEntry)}
+
+
+def _entry(line: str) -> LedgerEntry | None:
+    try:
+        doc = json.loads(line)
+    except ValueError:
+        return None
+    return LedgerEntry(**doc) if isinstance(doc, dict) and set(doc) == _FIELDS else None
+
+
 class Ledger:
     def __init__(self, raw_root: Path):
         self.path = Path(raw_root) / "ledger.jsonl"
+        self.torn_path = Path(raw_root) / "ledger.torn.jsonl"
+        self.torn_tail: str | None = None  # the torn last line seen by the last read, if any
 
     def entries(self) -> list[LedgerEntry]:
         if not self.path.exists():
             return []
-        return [LedgerEntry(**json.loads(line)) for line in self.path.read_text().splitlines() if line.strip()]
+        data = self.path.read_bytes().decode("utf-8", errors="replace")
+        lines = data.split("\n")
+        complete, tail = lines[:-1], lines[-1]  # `tail` is "" when the file ends with a newline
+        out: list[LedgerEntry] = []
+        for number, line in enumerate(complete, start=1):
+            if not line.strip():
+                continue
+            entry = _entry(line)
+            if entry is None:
+                raise LedgerCorruptError(f"{self.path}:{number}: not a ledger entry ({line[:120]!r}); it is not the "
+                                         "last line, so it is not a torn write: restore the ledger from a backup or "
+                                         "remove the line by hand")
+            out.append(entry)
+        self.torn_tail = None
+        if tail.strip():
+            entry = _entry(tail)
+            if entry is not None:  # whole, only its newline is missing
+                out.append(entry)
+            else:
+                self.torn_tail = tail
+        return out
 
     def latest(self, video_id: str, role: str) -> LedgerEntry | None:
         found = [e for e in self.entries() if e.video_id == video_id and e.role == role]
@@ -48,11 +94,45 @@ class Ledger:
         entry = LedgerEntry(video_id, role, str(path), sha256, size, source_uri,
                             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            f.write(json.dumps(asdict(entry), sort_keys=True) + "\n")
-            f.flush()
+        line = (json.dumps(asdict(entry), sort_keys=True) + "\n").encode()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._repair_locked(fd)
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         return entry
+
+    def repair(self) -> str | None:
+        """Cut a torn last line (kept in `ledger.torn.jsonl`); the torn text, or None when there was none."""
+        if not self.path.exists():
+            return None
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            return self._repair_locked(fd)
+        finally:
+            os.close(fd)
+
+    def _repair_locked(self, fd: int) -> str | None:
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return None
+        data = os.pread(fd, size, 0)
+        cut = data.rfind(b"\n") + 1
+        tail = data[cut:]
+        if _entry(tail.decode("utf-8", errors="replace")) is not None:  # whole: only the newline is missing
+            os.write(fd, b"\n")
+            return None
+        with open(self.torn_path, "ab") as kept:
+            kept.write(json.dumps({"torn_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "offset": cut,
+                                   "text": tail.decode("utf-8", errors="replace")}).encode() + b"\n")
+            kept.flush()
+            os.fsync(kept.fileno())
+        os.ftruncate(fd, cut)
+        return tail.decode("utf-8", errors="replace")
 
     def verify(self, entry: LedgerEntry) -> None:
         """Raise RawIntegrityError unless the file exists and still hashes to the ledger's sha256."""

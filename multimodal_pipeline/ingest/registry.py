@@ -26,3 +26,9 @@ def lookup(registry: Path, video_id: str) -> InboxEntry:
             f"video partition '{video_id}' has no registry entry ({path}); add it through a URI list in the inbox"
         )
     return InboxEntry(**json.loads(path.read_text()))
+
+
+def video_overrides(registry: Path, video_id: str) -> dict[str, dict]:
+    """The config updates of a video's inbox line; none for a video without a registry entry (the demo's)."""
+    path = registry / f"{video_id}.json"
+    return lookup(registry, video_id).config_overrides() if path.exists() else {}

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from multimodal_pipeline.storage.hashing import sha256_bytes, sha256_file
+from multimodal_pipeline.storage.hashing import sampled_sha256, sha256_bytes
 
 _KEY_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -62,14 +62,16 @@ def validate_key(key: str) -> str:
 
 def canonical_video_id(uri: str, explicit: str | None = None) -> str:
     """`explicit` if given; else yt-dlp's extractor + ID (`youtube-dQw4w9WgXcQ`: IDs keep their case);
-    a local file by content hash (`file-<sha256[:16]>`); any other URL by a short hash of the URL."""
+    a local file by content (`file-<sha256[:16]>` up to 4 MiB, above that a fingerprint of the size and 1 MiB of
+    evenly spread slices: the sensor's tick stays short whatever the file's size); any other URL by a short hash of
+    the URL."""
     if explicit:
         return validate_key(explicit)
     path = local_path(uri)
     if path is not None:
         if not path.is_file():
             raise VideoIdError(f"local file not found: {path}")
-        return f"file-{sha256_file(path)[:16]}"
+        return f"file-{sampled_sha256(path)[:16]}"
     found = extractor_id(uri)
     if found:
         key, vid = found

@@ -30,18 +30,34 @@ class ExtractedAudio:
     duration_ms: int
     rms_dbfs: float
     peak_dbfs: float
+    corrupt_packets: int = 0  # audio packets that did not decode (silence in their place)
 
 
 def _dbfs(value: float) -> float:
     return 20 * math.log10(value) if value > 0 else -120.0
 
 
+def _silence(stream, packet) -> av.AudioFrame:
+    """Silence as long as a packet that could not be decoded, in the stream's own format: the audio keeps its
+    length, so speech stays aligned with the video's clock (and the chat's)."""
+    ctx = stream.codec_context
+    seconds = float(packet.duration * packet.time_base) if packet.duration and packet.time_base else 0.0
+    frame = av.AudioFrame(format=ctx.format.name if ctx.format else "s16",
+                          layout=ctx.layout.name if ctx.layout else "mono",
+                          samples=max(1, round(seconds * ctx.sample_rate)) if seconds else (ctx.frame_size or 1024))
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    frame.sample_rate = ctx.sample_rate
+    return frame
+
+
 def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | None = None,
-                  progress=None) -> ExtractedAudio:
+                  progress=None, warn=None) -> ExtractedAudio:
     """Decode the first audio stream of `src`, resample, encode losslessly into `out_dir/<sha256><ext>`.
 
     Frames are decoded, resampled and encoded one at a time, so memory does not grow with the file's length.
-    `progress(done_ms, total_ms)` is called about every 10 % of the file.
+    `progress(done_ms, total_ms)` is called about every 10 % of the file. A packet that does not decode is skipped
+    and counted (`warn` is told about each); more than `config.max_corrupt_packets` of them fail the extraction.
     """
     config = config or AudioConfig()
     if config.codec not in _CONTAINER:
@@ -51,6 +67,7 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
     samples = 0
     sum_sq = 0.0
     peak = 0
+    corrupt = 0
     with temporary_path(out_dir, suffix=ext) as tmp:
         try:
             inp = av.open(str(src))
@@ -84,15 +101,30 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
                         out.mux(ostream.encode(rframe))
 
                 try:
-                    for frame in inp.decode(stream):
-                        frame.pts = None
-                        write(resampler.resample(frame))
+                    packets = inp.demux(stream)
+                    for packet in packets:
+                        try:
+                            frames = packet.decode()
+                        except av.error.FFmpegError as exc:  # one bad packet: skip it, count it
+                            corrupt += 1
+                            if corrupt > config.max_corrupt_packets:
+                                at = (f"{float(packet.pts * packet.time_base):.2f} s" if packet.pts is not None
+                                      else "an unknown time")
+                                raise MediaError(f"{src}: more than max_corrupt_packets={config.max_corrupt_packets} "
+                                                 f"audio packets do not decode (the last one at {at}: {exc})") from exc
+                            if warn:
+                                warn(f"{src}: an audio packet does not decode ({exc}): silence in its place")
+                            write(resampler.resample(_silence(stream, packet)))
+                            continue
+                        for frame in frames:
+                            frame.pts = None
+                            write(resampler.resample(frame))
                         if progress and total_ms:
                             done = samples * 1000 / config.sample_rate
                             if done >= next_report:
                                 progress(int(done), total_ms)
                                 next_report = done + total_ms * 0.1
-                except av.error.FFmpegError as exc:
+                except av.error.FFmpegError as exc:  # the container itself cannot be read on
                     raise MediaError(f"{src}: audio stream cannot be decoded ({exc})") from exc
                 write(resampler.resample(None))
                 out.mux(ostream.encode(None))
@@ -107,5 +139,5 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
         path=final, sha256=digest, sample_rate=config.sample_rate, channels=config.channels,
         source_channels=source_channels, source_sample_rate=source_rate,
         duration_ms=samples * 1000 // config.sample_rate,
-        rms_dbfs=round(_dbfs(rms), 2), peak_dbfs=round(_dbfs(peak / 32768.0), 2),
+        rms_dbfs=round(_dbfs(rms), 2), peak_dbfs=round(_dbfs(peak / 32768.0), 2), corrupt_packets=corrupt,
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -51,3 +53,27 @@ def temporary_path(folder: str | Path, suffix: str = "") -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def sweep_temporary(folder: str | Path, prefix: str = TMP_PREFIX, older_than_s: float = 3600.0) -> list[Path]:
+    """Remove what killed writers left behind in `folder`: entries named `prefix…` not modified for `older_than_s`
+    seconds (0: all of them; only for a caller that holds the lock of everything written there). The removed paths."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    now = time.time()
+    removed = []
+    for path in folder.iterdir():
+        if not path.name.startswith(prefix):
+            continue
+        try:
+            if older_than_s and now - path.lstat().st_mtime < older_than_s:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+        except FileNotFoundError:  # another sweeper was first
+            continue
+    return removed

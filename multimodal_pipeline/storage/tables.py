@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from multimodal_pipeline.storage.atomic import atomic_write_bytes, atomic_write_text
+from multimodal_pipeline.storage.atomic import atomic_write_bytes, atomic_write_text, sweep_temporary
 from multimodal_pipeline.storage.hashing import sha256_bytes, sha256_file
 
 UNPARTITIONED = "__all__"
@@ -60,6 +60,8 @@ class TableStore:
         data = parquet_bytes(df, schema_version)
         digest = sha256_bytes(data)
         path = self.root / asset / f"{digest}.parquet"
+        for folder in (path.parent, self._pointer(asset, partition).parent):  # what writers killed over an hour
+            sweep_temporary(folder)  # ago left behind
         if not (path.exists() and sha256_file(path) == digest):
             atomic_write_bytes(path, data)
         stored = StoredTable(str(path), digest, df.height, schema_version, asset, partition or UNPARTITIONED)

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import polars as pl
-import pytest
 
 from multimodal_pipeline.contracts import SpeechSegment, polars_schema
+from multimodal_pipeline_tests.real_fixtures import real_fixture
 
-SHARED_REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
+__all__ = ["real_fixture"]
+
 JFK_FLAC = "openai__whisper/jfk.flac"
 JFK_WAV = "ggerganov__whisper.cpp/jfk.wav"
 JFK_REFERENCE = ("And so my fellow Americans, ask not what your country can do for you, "
                  "ask what you can do for your country.")
-
-
-def real_fixture(relative: str) -> Path:
-    path = SHARED_REAL / relative
-    if not path.is_file():
-        pytest.skip(f"real fixture {path} not present (shared/fixtures/real beside the checkout)")
-    return path
 
 
 def words_for(text: str, start_ms: int, end_ms: int, prob: float = 0.9) -> list[dict]:

@@ -16,7 +16,7 @@ from multimodal_pipeline.asr.checks import run_checks
 from multimodal_pipeline.asr.wer import matched_words, word_errors
 from multimodal_pipeline.contracts import SpeechSegment, validate
 
-synth = pytest.importorskip("multimodal_pipeline.synth")
+from multimodal_pipeline import synth
 
 pytestmark = pytest.mark.slow
 

@@ -5,18 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from multimodal_pipeline.contracts import ChatEvent, validate
+from multimodal_pipeline_tests.real_fixtures import real_fixture
 
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "real"
-
-
-def real(relative: str) -> Path:
-    path = REAL / relative
-    if not path.exists():
-        pytest.skip(f"real fixture {relative} not present (../shared/fixtures/real beside the checkout)")
-    return path
+real = real_fixture
 
 
 def write_lines(path: Path, lines: list) -> Path:

@@ -72,8 +72,8 @@ def test_export_loads_back_in_trl_format(result, tmp_path):
 
 
 def test_export_is_trl_conversational(result, tmp_path):
-    is_conversational = pytest.importorskip("trl.data_utils").is_conversational
     from datasets import load_from_disk
+    from trl.data_utils import is_conversational
 
     export_snapshot(result, tmp_path, [])
     dd = load_from_disk(str(tmp_path / result.snapshot_id / "dataset"))

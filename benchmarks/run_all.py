@@ -1,0 +1,52 @@
+"""Every benchmark in turn, as the README's figures were measured (`make bench`); each writes its own JSON under
+benchmarks/results/, and this one writes `run_all.json`: what ran, for how long, and whether it succeeded.
+
+    python -m benchmarks.run_all                   # all of them (hours on a 2-core CPU: dedup's baseline and
+                                                   # the real-ASR alignment evaluation are the long ones)
+    python -m benchmarks.run_all --only chat audio # some of them
+
+A failed benchmark does not stop the others; the exit status is non-zero when any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+from benchmarks.common import write_result
+
+#: name -> module and arguments (the README's commands)
+BENCHMARKS: dict[str, list[str]] = {
+    "chat": ["benchmarks.bench_chat"],
+    "audio": ["benchmarks.bench_audio"],
+    "asr": ["benchmarks.bench_asr"],
+    "align": ["benchmarks.bench_align"],
+    "align_quality": ["benchmarks.eval_align"],
+    "align_null": ["benchmarks.null_align"],
+    "dedup": ["benchmarks.bench_dedup"],
+    "train": ["benchmarks.bench_train"],
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), default=list(BENCHMARKS))
+    args = parser.parse_args()
+    runs = []
+    for name in args.only:
+        module, *rest = BENCHMARKS[name]
+        print(f"== {name}: python -m {module} {' '.join(rest)}", flush=True)
+        start = time.perf_counter()
+        code = subprocess.call([sys.executable, "-m", module, *rest])
+        runs.append({"benchmark": name, "command": f"python -m {module} {' '.join(rest)}".strip(),
+                     "wall_s": round(time.perf_counter() - start, 1), "exit_code": code})
+        print(f"== {name}: exit {code} after {runs[-1]['wall_s']} s", flush=True)
+    path = write_result("run_all", {"runs": runs})
+    print(f"-> {path}")
+    return 0 if all(r["exit_code"] == 0 for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
