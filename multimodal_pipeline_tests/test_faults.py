@@ -35,7 +35,6 @@ from multimodal_pipeline.media.probe import MediaError
 from multimodal_pipeline.storage import TableStore
 from multimodal_pipeline.storage.hashing import sampled_sha256, sha256_file
 from multimodal_pipeline.storage.locks import LockBusyError, exclusive
-from multimodal_pipeline_tests.conftest import serve_directory
 from multimodal_pipeline_tests.dagster_helpers import add_videos, materialize_partition, run_inbox
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,10 +44,15 @@ def no_temporary_files(root: Path) -> list[Path]:
     return [p for p in root.rglob(".tmp-*")]
 
 
-def kill_after_ready(script: str, args: list[str], ready: str, delay_s: float) -> None:
-    """Start `python -c script args`, wait until it prints `ready`, let it work `delay_s` seconds, SIGKILL it."""
+def kill_after_ready(script: str, args: list[str], ready: str, delay_s: float, busy=None) -> None:
+    """Start `python -c script args`, wait until it prints `ready` (and until `busy()` is true, when given), let it
+    work `delay_s` seconds more, SIGKILL it."""
     proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == ready
+    deadline = time.monotonic() + 300
+    while busy is not None and not busy():
+        assert proc.poll() is None and time.monotonic() < deadline, "the process never got to the point to kill"
+        time.sleep(0.05)
     time.sleep(delay_s)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -324,7 +328,7 @@ def test_sigkill_during_table_writes_leaves_a_table_that_verifies(tmp_path):
     for p in leftovers:  # an hour later, the next write sweeps them
         os.utime(p, (time.time() - 7200, time.time() - 7200))
     store.write(pl.DataFrame({"k": [1]}), "t", "p", 1)
-    assert not no_temporary_files(tmp_path)
+    assert not no_temporary_files(tmp_path), "a killed run's temporary files were not removed"
 
 
 FULL_DISK = textwrap.dedent("""
@@ -396,7 +400,7 @@ def test_corrupt_audio_packets_are_skipped_with_a_count_then_fail_past_the_limit
     assert abs(damaged.duration_ms - clean.duration_ms) <= 50  # the audio keeps its length (and its clock)
     with pytest.raises(MediaError, match=r"bad.mp4: more than max_corrupt_packets=0 audio packets do not decode"):
         extract_audio(bad, tmp_path / "strict", AudioConfig(max_corrupt_packets=0))
-    assert not no_temporary_files(tmp_path)
+    assert not no_temporary_files(tmp_path), "a killed run's temporary files were not removed"
 
 
 # --- the inbox, the sensor, the catalog ------------------------------------------------------------------------
@@ -541,3 +545,55 @@ def test_sigkill_during_asr_then_rerun_uses_or_rebuilds_the_cache(tmp_path):
                            timeout=300)
     assert again.stdout.split()[-2] == "True" and again.stdout.split()[-1] == rows  # committed whole, then reused
     assert [p for p in cache.rglob("*.parquet") if p.stem != sha256_file(p)] == []
+
+
+TRAINER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from multimodal_pipeline.train import train_adapter
+    from multimodal_pipeline.train.synthetic import synthetic_snapshot
+    from multimodal_pipeline_tests.train.conftest import TINY
+    print("start", flush=True)
+    r = train_adapter(synthetic_snapshot(40), Path(sys.argv[1]), TINY)
+    print("done", r.checkpoint.adapter_sha256, flush=True)
+""")
+
+
+@pytest.mark.slow
+def test_sigkill_during_training_then_rerun_trains_and_leaves_nothing(tmp_path):
+    """Killed while converting the base model or training; the next run trains, stores a whole adapter (named by
+    its content hash) and removes what the killed runs left."""
+    from multimodal_pipeline.train import hash_dir
+
+    rng = random.Random(4)
+    for _ in range(2):  # killed while it holds temporary files (converting the base model, or training)
+        kill_after_ready(TRAINER, [str(tmp_path)], "start", rng.uniform(0.0, 3.0),
+                         busy=lambda: bool(no_temporary_files(tmp_path)))
+        assert no_temporary_files(tmp_path)
+    done = subprocess.run([sys.executable, "-c", TRAINER, str(tmp_path)], capture_output=True, text=True,
+                          timeout=600, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    digest = done.stdout.split()[-1]
+    adapters = [p for p in (tmp_path / "adapters").iterdir() if p.is_dir() and p.name not in ("tmp", "stages")]
+    assert [p.name for p in adapters] == [digest] and hash_dir(adapters[0]) == digest
+    assert not no_temporary_files(tmp_path), "a killed run's temporary files were not removed"
+
+
+def test_orphaned_temporary_dirs_are_swept_only_when_their_owner_is_gone(tmp_path):
+    from multimodal_pipeline.storage.atomic import OwnedDir, sweep_orphans
+
+    mine = OwnedDir(tmp_path, ".tmp-run-")
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from multimodal_pipeline.storage.atomic import OwnedDir
+        d = OwnedDir({str(tmp_path)!r}, ".tmp-run-")
+        print(d.path, flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    theirs = Path(holder.stdout.readline().strip())
+    assert sweep_orphans(tmp_path, ".tmp-run-") == [] and theirs.is_dir() and mine.path.is_dir()
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert sweep_orphans(tmp_path, ".tmp-run-") == [theirs] and not theirs.exists() and mine.path.is_dir()
+    mine.close()
+    assert list(tmp_path.iterdir()) == []

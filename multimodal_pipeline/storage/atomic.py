@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import fcntl
 import shutil
 import tempfile
 import time
@@ -76,4 +77,62 @@ def sweep_temporary(folder: str | Path, prefix: str = TMP_PREFIX, older_than_s: 
             removed.append(path)
         except FileNotFoundError:  # another sweeper was first
             continue
+    return removed
+
+
+
+class OwnedDir:
+    """A temporary directory (`folder/<prefix>…`) with a lock file beside it that stays locked while its process
+    lives: `sweep_orphans` removes it once that process is gone (killed), whatever the host or pid. Remove it with
+    `close()` (or use it as a context manager); a caller may rename `path` away first."""
+
+    def __init__(self, folder: str | Path, prefix: str = TMP_PREFIX):
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+        self._lock = self.path.with_name(self.path.name + OWNER_SUFFIX)
+        self._fd = os.open(self._lock, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        shutil.rmtree(self.path, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._lock)
+        os.close(self._fd)
+        self._fd = -1
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+OWNER_SUFFIX = ".owner"
+
+
+def sweep_orphans(folder: str | Path, prefix: str = TMP_PREFIX) -> list[Path]:
+    """Remove the `OwnedDir`s in `folder` whose owner is gone (their lock file can be locked); those in use stay.
+    The removed paths."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for lock in folder.glob(f"{prefix}*{OWNER_SUFFIX}"):
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:  # its owner finished meanwhile
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # alive
+            os.close(fd)
+            continue
+        target = lock.with_name(lock.name[: -len(OWNER_SUFFIX)])
+        shutil.rmtree(target, ignore_errors=True)
+        lock.unlink(missing_ok=True)
+        os.close(fd)
+        removed.append(target)
     return removed

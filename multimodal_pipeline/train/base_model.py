@@ -19,15 +19,13 @@ import contextlib
 import importlib.util
 import json
 import os
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from multimodal_pipeline.contracts.train_config import BUNDLED_BASE_MODEL
-from multimodal_pipeline.storage.atomic import TMP_PREFIX, atomic_write_text
+from multimodal_pipeline.storage.atomic import OwnedDir, atomic_write_text, sweep_orphans
 from multimodal_pipeline.storage.hashing import sha256_file
 from multimodal_pipeline.train.hashing import hash_dir
 
@@ -153,8 +151,8 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=target.parent))
-    try:
+    sweep_orphans(target.parent)  # conversions killed before their rename
+    with OwnedDir(target.parent) as tmp:
         model = AutoModelForCausalLM.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True),
             dtype=torch.float32,
@@ -174,8 +172,6 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
         except OSError:
             if not (target / "conversion.json").exists():  # a concurrent writer won; anything else is an error
                 raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def base_model_dir(resolved: ResolvedBaseModel, artifacts_dir: str | Path) -> tuple[Path, bool]:

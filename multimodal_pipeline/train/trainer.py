@@ -26,7 +26,7 @@ import polars as pl
 
 from multimodal_pipeline.contracts import AdapterCheckpoint, CuratedSample, frame_from_records, validate
 from multimodal_pipeline.contracts.train_config import RUNTIME_ONLY_FIELDS, TrainConfig
-from multimodal_pipeline.storage.atomic import TMP_PREFIX, atomic_write_text
+from multimodal_pipeline.storage.atomic import TMP_PREFIX, OwnedDir, atomic_write_text, sweep_orphans
 from multimodal_pipeline.storage.hashing import config_hash
 from multimodal_pipeline.storage.stage import stage_key
 from multimodal_pipeline.train import tracking
@@ -299,7 +299,9 @@ def train_adapter(
     )
     work = artifacts / "adapters" / "tmp"
     work.mkdir(parents=True, exist_ok=True)
-    out_dir = Path(tempfile.mkdtemp(prefix=TMP_PREFIX + "run-", dir=work))
+    sweep_orphans(work, TMP_PREFIX + "run-")  # what killed trainings left behind
+    owned = OwnedDir(work, TMP_PREFIX + "run-")
+    out_dir = owned.path
     has_val = not val_df.is_empty()
     args = SFTConfig(
         output_dir=str(out_dir),
@@ -363,7 +365,7 @@ def train_adapter(
         adapter_path, adapter_sha = _store_adapter(adapter_tmp, artifacts / "adapters")
     finally:
         del trainer, model
-        shutil.rmtree(out_dir, ignore_errors=True)
+        owned.close()
 
     losses = [h["loss"] for h in callback.history if h.get("loss") is not None]
     evals = [h["eval_loss"] for h in callback.history if h.get("eval_loss") is not None]
