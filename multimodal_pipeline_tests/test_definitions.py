@@ -9,9 +9,19 @@ def test_definitions_load_with_expected_assets_checks_sensor_and_partitions(tmp_
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {"raw_video", "audio", "audit_catalog"} <= keys
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
-    assert {("raw_video", "raw_checksum_matches_ledger"), ("raw_video", "raw_has_audio_stream"),
-            ("audio", "audio_duration_matches_source"), ("audio", "audio_not_silent"),
-            ("audio", "audio_format_as_configured")} <= checks
+    assert {("raw_video", "raw_has_audio_stream"), ("audio", "audio_duration_matches_source"),
+            ("audio", "audio_not_silent"), ("chat_events", "chat_reject_rate"),
+            ("aligned_pairs", "alignment_acceptance_rate"), ("curated_snapshot", "curated_no_pii"),
+            ("adapter_checkpoint", "adapter_loss_fell"), ("eval_report", "eval_regression_gate"),
+            ("corpus_snapshot", "corpus_no_pii"), ("corpus_eval", "corpus_regression_gate")} <= checks
+    # checks that could not fail are gone: the IO manager validates schemas, the ledger is verified by the raw step
+    assert not {name for _, name in checks} & {"raw_checksum_matches_ledger", "audio_format_as_configured",
+                                                "chat_schema_holds", "alignment_responses_follow_messages"}
+    # one step per tier: every per-video check runs inside its asset's step
+    job = defs.resolve_job_def("video_pipeline")
+    assert sorted(job.graph.node_dict) == sorted(["raw_video", "audio", "chat_events", "speech_segments",
+                                                  "aligned_pairs", "curated_snapshot", "adapter_checkpoint",
+                                                  "eval_report"])
     assert defs.get_sensor_def("inbox_sensor").job_name == "video_pipeline"
     for key in ("raw_video", "audio"):
         partitions = graph.get(dg.AssetKey(key)).partitions_def

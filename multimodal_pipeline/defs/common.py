@@ -1,4 +1,5 @@
 import warnings
+from dataclasses import dataclass
 
 import dagster as dg
 import polars as pl
@@ -13,29 +14,52 @@ VIDEO_TAGS = {"mmp/scope": "video"}
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*")
 
 
-def video_asset(**kwargs):
-    """A per-video tier: partitioned by `videos`, stored by the content-addressed Parquet IO manager."""
-    return dg.asset(partitions_def=videos, tags=VIDEO_TAGS, group_name="per_video", **kwargs)
+@dataclass(frozen=True)
+class Gate:
+    """An asset check computed inside its asset's step (one step per tier); a failed blocking gate fails the step
+    after the table is stored, so nothing downstream runs on it."""
+
+    name: str
+    description: str
+    blocking: bool = True
 
 
-def video_check(asset, blocking: bool = False, **kwargs):
-    """A check of one partition of a per-video tier (`partitions_def` so it loads only that partition)."""
-    return dg.asset_check(asset=asset, partitions_def=videos, blocking=blocking, **kwargs)
+def gated_asset(gates: tuple[Gate, ...] = (), partitions_def=None, **kwargs):
+    """`dg.asset` with `gates` as its `check_specs` (keyed to the asset the decorated function defines)."""
+    def decorate(fn):
+        specs = [dg.AssetCheckSpec(g.name, asset=fn.__name__, description=g.description, blocking=g.blocking,
+                                   partitions_def=partitions_def) for g in gates]
+        return dg.asset(partitions_def=partitions_def, check_specs=specs, **kwargs)(fn)
+
+    return decorate
 
 
-def check_result(passed: bool, metadata: dict, description: str = "") -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(passed=bool(passed), metadata=metadata, description=description or None,
-                               severity=dg.AssetCheckSeverity.ERROR)
+def video_asset(gates: tuple[Gate, ...] = (), **kwargs):
+    """A per-video tier: partitioned by `videos`, stored by the content-addressed Parquet IO manager, its gates
+    computed in the same step."""
+    return gated_asset(gates, partitions_def=videos, tags=VIDEO_TAGS, group_name="per_video", **kwargs)
 
 
-def check_from(result: tuple[bool, dict], description: str = "") -> dg.AssetCheckResult:
-    """Wrap a domain check's `(passed, metadata)`; lists and dicts become JSON metadata."""
-    passed, metadata = result
+def check_result(name: str, passed: bool, metadata: dict, description: str = "",
+                 warn: bool = False) -> dg.AssetCheckResult:
+    """One gate's result; `warn`: a failure that is a warning (never blocks)."""
     meta = {k: dg.MetadataValue.json(v) if isinstance(v, (list, dict)) else v for k, v in metadata.items()
             if v is not None}
+    return dg.AssetCheckResult(check_name=name, passed=bool(passed), metadata=meta, description=description or None,
+                               severity=dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR)
+
+
+def check_from(name: str, result: tuple[bool, dict], description: str = "") -> dg.AssetCheckResult:
+    """Wrap a domain check's `(passed, metadata)`; lists and dicts become JSON metadata."""
+    passed, metadata = result
     if not passed and not description:
         description = str(metadata.get("error") or metadata.get("reason") or "")
-    return check_result(passed, meta, description)
+    return check_result(name, passed, metadata, description)
+
+
+def no_chat(name: str, what: str) -> dg.AssetCheckResult:
+    """The gate of a video without live chat: a warning, not a failure (there is nothing to pair)."""
+    return check_result(name, False, {"chat_events": 0}, f"no chat for this video: {what}", warn=True)
 
 
 def side_table_name(asset: str) -> str:

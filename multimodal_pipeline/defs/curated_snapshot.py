@@ -5,7 +5,9 @@ import dagster as dg
 from multimodal_pipeline.contracts.curate_config import CurateConfig
 from multimodal_pipeline.curate import build_corpus, checks, curate_video, export_snapshot
 from multimodal_pipeline.curate.pipeline import chatter_names_pattern
-from multimodal_pipeline.defs.common import check_from, load_rejects, store_rejects, video_asset, video_check
+from multimodal_pipeline.defs.common import (
+    Gate, check_from, gated_asset, load_rejects, no_chat, store_rejects, video_asset,
+)
 from multimodal_pipeline.defs.resources import PipelineResource
 
 CORPUS_TAGS = {"mmp/scope": "corpus"}
@@ -15,19 +17,35 @@ def _sources(raw_video: pl.DataFrame) -> list[dict]:
     return raw_video.select("video_id", "source_uri", "sha256", "chat_source", "chat_sha256").to_dicts()
 
 
-@video_asset(kinds={"datasets", "parquet"})
+GATES = ("no_shared_prompt", "no_near_duplicate_across_splits", "no_pii", "min_samples_per_split", "reject_rate")
+
+
+def _gates(scope: str) -> tuple[Gate, ...]:
+    return tuple(Gate(f"{scope}_{g}", f"Training gate of the {'video' if scope == 'curated' else 'corpus'}'s "
+                                      f"snapshot: {g.replace('_', ' ')}.") for g in GATES)
+
+
+@video_asset(_gates("curated"), kinds={"datasets", "parquet"})
 def curated_snapshot(context: dg.AssetExecutionContext, aligned_pairs: pl.DataFrame, chat_events: pl.DataFrame,
-                     speech_segments: pl.DataFrame, raw_video: pl.DataFrame,
-                     pipeline: PipelineResource) -> pl.DataFrame:
+                     speech_segments: pl.DataFrame, raw_video: pl.DataFrame, pipeline: PipelineResource):
     """Accepted pairs filtered, PII-scrubbed, deduplicated and split by time blocks; exported as JSONL, an HF
-    DatasetDict and a dataset card under data/curated/videos/<snapshot id>/."""
-    result = curate_video(aligned_pairs, chat_events, speech_segments, context.partition_key, pipeline.config.curate)
+    DatasetDict and a dataset card under data/curated/videos/<snapshot id>/. Its training gates are computed once,
+    here."""
+    config = pipeline.config.curate
+    result = curate_video(aligned_pairs, chat_events, speech_segments, context.partition_key, config)
     export = export_snapshot(result, pipeline.layout.curated / "videos", _sources(raw_video))
-    context.add_output_metadata({"snapshot_id": result.snapshot_id, "export": dg.MetadataValue.path(export["path"]),
-                                 "split_sizes": dg.MetadataValue.json(result.stats.get("split_sizes", {})),
-                                 "filters": dg.MetadataValue.json(result.stats.get("filters", {})),
-                                 **store_rejects(pipeline, "curated_snapshot", context.partition_key, result.rejects)})
-    return result.samples
+    sizes = result.stats.get("split_sizes", {})
+    yield dg.Output(result.samples, metadata={
+        "snapshot_id": result.snapshot_id, "export": dg.MetadataValue.path(export["path"]),
+        "samples": result.samples.height, **{f"{k}_samples": int(v) for k, v in sizes.items()},
+        "split_sizes": dg.MetadataValue.json(sizes), "filters": dg.MetadataValue.json(result.stats.get("filters", {})),
+        **store_rejects(pipeline, "curated_snapshot", context.partition_key, result.rejects)})
+    if chat_events.height == 0:
+        for gate in GATES:
+            yield no_chat(f"curated_{gate}", "no pairs to curate; the corpus leaves this video out")
+        return
+    for gate, outcome in gate_results(result.samples, result.rejects, config, chat_events).items():
+        yield check_from(f"curated_{gate}", outcome)
 
 
 def gate_results(samples: pl.DataFrame, rejects: pl.DataFrame, config: CurateConfig,
@@ -46,25 +64,10 @@ def gate_results(samples: pl.DataFrame, rejects: pl.DataFrame, config: CurateCon
     }
 
 
-GATES = ("no_shared_prompt", "no_near_duplicate_across_splits", "no_pii", "min_samples_per_split", "reject_rate")
-
-
-def _video_gate(gate: str) -> dg.AssetChecksDefinition:
-    @video_check(curated_snapshot, blocking=True, name=f"curated_{gate}",
-                 description=f"Training gate of the video's snapshot: {gate.replace('_', ' ')}.",
-                 additional_ins={"chat_events": dg.AssetIn("chat_events")})
-    def check(context: dg.AssetCheckExecutionContext, curated_snapshot: pl.DataFrame, chat_events: pl.DataFrame,
-              pipeline: PipelineResource) -> dg.AssetCheckResult:
-        rejects = load_rejects(pipeline, "curated_snapshot", context.partition_key)
-        return check_from(gate_results(curated_snapshot, rejects, pipeline.config.curate, chat_events)[gate])
-
-    return check
-
-
-@dg.asset(tags=CORPUS_TAGS, group_name="corpus", kinds={"datasets", "parquet"},
-          ins={"curated_snapshot": dg.AssetIn(), "raw_video": dg.AssetIn()})
+@gated_asset(_gates("corpus"), tags=CORPUS_TAGS, group_name="corpus", kinds={"datasets", "parquet"},
+             ins={"curated_snapshot": dg.AssetIn(), "raw_video": dg.AssetIn()})
 def corpus_snapshot(context: dg.AssetExecutionContext, curated_snapshot: dict[str, pl.DataFrame],
-                    raw_video: dict[str, pl.DataFrame], pipeline: PipelineResource) -> pl.DataFrame:
+                    raw_video: dict[str, pl.DataFrame], pipeline: PipelineResource):
     """Every video's snapshot that passes the training gates, unioned and deduplicated across videos."""
     config = pipeline.config.curate
     passed = {}
@@ -80,22 +83,10 @@ def corpus_snapshot(context: dg.AssetExecutionContext, curated_snapshot: dict[st
     result = build_corpus(passed, config)
     sources = [s for v in passed for s in _sources(raw_video[v])] if raw_video else []
     export = export_snapshot(result, pipeline.layout.curated / "corpus", sources)
-    context.add_output_metadata({"snapshot_id": result.snapshot_id, "videos": sorted(passed),
-                                 "export": dg.MetadataValue.path(export["path"]),
-                                 "split_sizes": dg.MetadataValue.json(result.stats.get("split_sizes", {})),
-                                 **store_rejects(pipeline, "corpus_snapshot", None, result.rejects)})
-    return result.samples
-
-
-def _corpus_gate(gate: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=corpus_snapshot, blocking=True, name=f"corpus_{gate}",
-                    description=f"Training gate of the corpus: {gate.replace('_', ' ')}.")
-    def check(corpus_snapshot: pl.DataFrame, pipeline: PipelineResource) -> dg.AssetCheckResult:
-        rejects = load_rejects(pipeline, "corpus_snapshot", None)
-        return check_from(gate_results(corpus_snapshot, rejects, pipeline.config.curate)[gate])
-
-    return check
-
-
-curated_gates = [_video_gate(g) for g in GATES]
-corpus_gates = [_corpus_gate(g) for g in GATES]
+    yield dg.Output(result.samples, metadata={
+        "snapshot_id": result.snapshot_id, "videos": sorted(passed), "video_count": len(passed),
+        "samples": result.samples.height, "export": dg.MetadataValue.path(export["path"]),
+        "split_sizes": dg.MetadataValue.json(result.stats.get("split_sizes", {})),
+        **store_rejects(pipeline, "corpus_snapshot", None, result.rejects)})
+    for gate, outcome in gate_results(result.samples, result.rejects, config).items():
+        yield check_from(f"corpus_{gate}", outcome)

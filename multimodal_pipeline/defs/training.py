@@ -5,15 +5,21 @@ import polars as pl
 import dagster as dg
 
 from multimodal_pipeline.contracts import AdapterCheckpoint
-from multimodal_pipeline.defs.common import check_from, video_asset, video_check
+from multimodal_pipeline.defs.common import Gate, check_from, check_result, gated_asset, video_asset
 from multimodal_pipeline.defs.curated_snapshot import CORPUS_TAGS
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.evaluate import evaluate_adapter, gate
 from multimodal_pipeline.train import default_mlflow_uri, last_promoted, promote, train_adapter
 
 
-def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir: str) -> pl.DataFrame:
-    """Train (or reuse by stage key) the LoRA adapter of a snapshot; progress goes to the run's log."""
+def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir: str, gate: str):
+    """Train (or reuse by stage key) the LoRA adapter of a snapshot; progress goes to the run's log. Its gate: the
+    training loss fell. An empty snapshot (a video without chat) trains nothing: no output, so nothing after it
+    runs."""
+    if snapshot.height == 0:
+        context.log.warning("no samples in the snapshot (a video without chat?): nothing to train")
+        yield check_result(gate, False, {"samples": 0}, "no samples in the snapshot: nothing trained", warn=True)
+        return
     last = [0.0]
 
     def progress(info: dict) -> None:
@@ -25,30 +31,37 @@ def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir
     result = train_adapter(snapshot, artifacts, pipeline.config.train, progress=progress,
                            card_path=f"{card_dir}/{snapshot['snapshot_id'][0]}/README.md" if snapshot.height else None,
                            mlflow_uri=default_mlflow_uri(artifacts))
-    context.add_output_metadata({"adapter": dg.MetadataValue.path(result.checkpoint.adapter_path),
-                                 "mlflow_run_id": result.checkpoint.mlflow_run_id,
-                                 "mlflow_ui": f"mlflow ui --backend-store-uri {default_mlflow_uri(artifacts)} "
-                                              "--host 127.0.0.1",
-                                 "cache_hit": bool(result.stats.get("cache_hit")),
-                                 "stats": dg.MetadataValue.json(result.stats)})
-    return result.table
+    first, last = result.stats.get("first_loss"), result.stats.get("last_loss")
+    yield dg.Output(result.table, metadata={
+        "adapter": dg.MetadataValue.path(result.checkpoint.adapter_path),
+        "mlflow_run_id": result.checkpoint.mlflow_run_id,
+        "mlflow_ui": f"mlflow ui --backend-store-uri {default_mlflow_uri(artifacts)} --host 127.0.0.1",
+        "cache_hit": bool(result.stats.get("cache_hit")), "first_loss": first or 0.0, "last_loss": last or 0.0,
+        "tokens_per_s": result.stats.get("tokens_per_s") or 0.0, "stats": dg.MetadataValue.json(result.stats)})
+    fell = first is not None and last is not None and last < first
+    yield check_result(gate, fell, {"first_loss": first, "last_loss": last},
+                       "" if fell else f"the training loss did not fall ({first} -> {last}): check the data and the "
+                                       "learning rate before evaluating this adapter")
 
 
 def _evaluate(context, snapshot: pl.DataFrame, checkpoint: pl.DataFrame, pipeline: PipelineResource,
-              scope: str) -> pl.DataFrame:
+              scope: str, gate: str):
+    """Base vs adapter on the test split and the prompt suite, then the regression gate (passing promotes)."""
     artifacts = pipeline.layout.artifacts
     uri = default_mlflow_uri(artifacts)
     result = evaluate_adapter(snapshot, AdapterCheckpoint(**checkpoint.row(0, named=True)), artifacts,
                               pipeline.config.eval, previous_promoted=last_promoted(uri, scope=scope), mlflow_uri=uri)
-    context.add_output_metadata({"report": dg.MetadataValue.path(result.html_path),
-                                 "report_md": dg.MetadataValue.path(result.report_path),
-                                 "gate_passed": result.passed, "gate": dg.MetadataValue.json(result.reasons),
-                                 "suite_sha256": result.suite_sha256})
-    return result.metrics
+    yield dg.Output(result.metrics, metadata={
+        "report": dg.MetadataValue.path(result.html_path), "report_md": dg.MetadataValue.path(result.report_path),
+        "gate_passed": result.passed, "gate": dg.MetadataValue.json(result.reasons),
+        **{f"{m}_{k}": float(v) for m, b, a in result.metrics.select("metric", "base", "adapter").iter_rows()
+           for k, v in (("base", b), ("adapter", a)) if v is not None},
+        "suite_sha256": result.suite_sha256})
+    yield _gate(result.metrics, checkpoint, pipeline, scope, gate)
 
 
 def _gate(metrics: pl.DataFrame, checkpoint: pl.DataFrame, pipeline: PipelineResource,
-          scope: str) -> dg.AssetCheckResult:
+          scope: str, name: str) -> dg.AssetCheckResult:
     """Adapter beats the base on test loss and is not worse than the last promoted one; passing promotes it."""
     config = pipeline.config.eval
     uri = default_mlflow_uri(pipeline.layout.artifacts)
@@ -59,48 +72,45 @@ def _gate(metrics: pl.DataFrame, checkpoint: pl.DataFrame, pipeline: PipelineRes
     loss = metrics.filter(pl.col("metric") == "test_loss")
     if passed:
         promote(run_id, uri, scope=scope, test_loss=float(loss["adapter"][0]) if loss.height else None)
-    return check_from((passed, {"reasons": reasons, "promoted": passed, "mlflow_run_id": run_id,
-                                "previous_promoted_run": previous.run_id if previous else None}),
+    return check_from(name, (passed, {"reasons": reasons, "promoted": passed, "mlflow_run_id": run_id,
+                                      "previous_promoted_run": previous.run_id if previous else None}),
                       "; ".join(r for r in reasons if r.startswith("fail")))
 
 
-@video_asset(kinds={"trl", "peft", "mlflow"}, pool="training")
-def adapter_checkpoint(context: dg.AssetExecutionContext, curated_snapshot: pl.DataFrame,
-                       pipeline: PipelineResource) -> pl.DataFrame:
+def _gates(scope: str, what: str) -> tuple[Gate, ...]:
+    return (Gate(f"{scope}_loss_fell", f"The {what} adapter's training loss fell."),)
+
+
+REGRESSION = "The adapter beats the base on test loss and is not worse than the last promoted adapter; passing " \
+             "promotes it."
+
+
+@video_asset(_gates("adapter", "video's"), kinds={"trl", "peft", "mlflow"}, pool="training", output_required=False)
+def adapter_checkpoint(context: dg.AssetExecutionContext, curated_snapshot: pl.DataFrame, pipeline: PipelineResource):
     """A LoRA adapter of the base model trained on this video's snapshot (TRL SFTTrainer), tracked in MLflow."""
-    return _train(context, curated_snapshot, pipeline, str(pipeline.layout.curated / "videos"))
+    yield from _train(context, curated_snapshot, pipeline, str(pipeline.layout.curated / "videos"),
+                      "adapter_loss_fell")
 
 
-@video_asset(kinds={"mlflow", "html"}, pool="training")
+@video_asset((Gate("eval_regression_gate", REGRESSION),), kinds={"mlflow", "html"}, pool="training")
 def eval_report(context: dg.AssetExecutionContext, curated_snapshot: pl.DataFrame, adapter_checkpoint: pl.DataFrame,
-                pipeline: PipelineResource) -> pl.DataFrame:
+                pipeline: PipelineResource):
     """Base vs adapter on the test split and the fixed prompt suite; an HTML/Markdown report with plots."""
-    return _evaluate(context, curated_snapshot, adapter_checkpoint, pipeline, scope=context.partition_key)
+    yield from _evaluate(context, curated_snapshot, adapter_checkpoint, pipeline, context.partition_key,
+                         "eval_regression_gate")
 
 
-@video_check(eval_report, blocking=True, additional_ins={"adapter_checkpoint": dg.AssetIn()})
-def eval_regression_gate(context: dg.AssetCheckExecutionContext, eval_report: pl.DataFrame,
-                         adapter_checkpoint: pl.DataFrame, pipeline: PipelineResource) -> dg.AssetCheckResult:
-    """The adapter beats the base on test loss and is not worse than the last promoted adapter; passing promotes it."""
-    return _gate(eval_report, adapter_checkpoint, pipeline, scope=context.partition_key)
-
-
-@dg.asset(tags=CORPUS_TAGS, group_name="corpus", kinds={"trl", "peft", "mlflow"}, pool="training")
-def corpus_adapter(context: dg.AssetExecutionContext, corpus_snapshot: pl.DataFrame,
-                   pipeline: PipelineResource) -> pl.DataFrame:
+@gated_asset(_gates("corpus_adapter", "corpus"), tags=CORPUS_TAGS, group_name="corpus",
+             kinds={"trl", "peft", "mlflow"}, pool="training")
+def corpus_adapter(context: dg.AssetExecutionContext, corpus_snapshot: pl.DataFrame, pipeline: PipelineResource):
     """The model most users want: one LoRA adapter over every video that passed its gates."""
-    return _train(context, corpus_snapshot, pipeline, str(pipeline.layout.curated / "corpus"))
+    yield from _train(context, corpus_snapshot, pipeline, str(pipeline.layout.curated / "corpus"),
+                      "corpus_adapter_loss_fell")
 
 
-@dg.asset(tags=CORPUS_TAGS, group_name="corpus", kinds={"mlflow", "html"}, pool="training")
+@gated_asset((Gate("corpus_regression_gate", REGRESSION),), tags=CORPUS_TAGS, group_name="corpus",
+             kinds={"mlflow", "html"}, pool="training")
 def corpus_eval(context: dg.AssetExecutionContext, corpus_snapshot: pl.DataFrame, corpus_adapter: pl.DataFrame,
-                pipeline: PipelineResource) -> pl.DataFrame:
+                pipeline: PipelineResource):
     """The corpus adapter against the base model, with its report."""
-    return _evaluate(context, corpus_snapshot, corpus_adapter, pipeline, scope="corpus")
-
-
-@dg.asset_check(asset=corpus_eval, blocking=True, additional_ins={"corpus_adapter": dg.AssetIn()})
-def corpus_regression_gate(corpus_eval: pl.DataFrame, corpus_adapter: pl.DataFrame,
-                           pipeline: PipelineResource) -> dg.AssetCheckResult:
-    """The corpus adapter beats the base and the last promoted corpus adapter; passing promotes it."""
-    return _gate(corpus_eval, corpus_adapter, pipeline, scope="corpus")
+    yield from _evaluate(context, corpus_snapshot, corpus_adapter, pipeline, "corpus", "corpus_regression_gate")
