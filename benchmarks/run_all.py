@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "align_quality": ["benchmarks.eval_align"],
     "align_null": ["benchmarks.null_align"],
     "dedup": ["benchmarks.bench_dedup"],
+    "orchestration": ["benchmarks.bench_orchestration"],
     "train": ["benchmarks.bench_train"],
 }
 

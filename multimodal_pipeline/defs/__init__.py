@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from multimodal_pipeline.defs import (
     aligned_pairs, audio, chat_events, curated_snapshot, raw_video, speech_segments, training,
 )
+from multimodal_pipeline.defs.qa import qa_job, qa_sensor, qa_summary
 from multimodal_pipeline.defs.catalog import build_catalog_asset
 from multimodal_pipeline.defs.io_manager import ContentAddressedParquetIOManager
 from multimodal_pipeline.defs.jobs import corpus_pipeline, refresh_catalog, video_pipeline
@@ -26,10 +27,10 @@ def build_defs(data_root: str | Path | None = None, config_file: str | Path | No
     checks = dg.load_asset_checks_from_modules(TIER_MODULES)
     layout = DataLayout(root)
     return dg.Definitions(
-        assets=[*assets, build_catalog_asset(assets)],
+        assets=[*assets, build_catalog_asset(assets), qa_summary],
         asset_checks=checks,
-        jobs=[video_pipeline, corpus_pipeline, refresh_catalog],
-        sensors=[inbox_sensor],
+        jobs=[video_pipeline, corpus_pipeline, refresh_catalog, qa_job],
+        sensors=[inbox_sensor, qa_sensor],
         resources={
             "io_manager": ContentAddressedParquetIOManager(data_root=str(root)),
             "pipeline": PipelineResource(data_root=str(root), config_file=str(config or "")),

@@ -1,3 +1,4 @@
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -12,6 +13,15 @@ VIDEO_TAGS = {"mmp/scope": "video"}
 
 # Partitioned asset checks (partitions_def on a check) are what we rely on; Dagster marks them "preview".
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*")
+# Run logs carry progress as log lines at a sane rate (each step logs its own): no progress bars from the libraries
+# (tqdm, Hugging Face), no deprecation notices of the libraries' own internals. Step processes import this module.
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+for _category in (FutureWarning, DeprecationWarning):
+    warnings.filterwarnings("ignore", category=_category, module=r"(transformers|torch|trl|peft|datasets|accelerate|"
+                                                                  r"huggingface_hub|sentence_transformers|faster_whisper|"
+                                                                  r"ctranslate2|mlflow|pydantic|sklearn)(\.|$)")
 
 
 @dataclass(frozen=True)
