@@ -63,7 +63,10 @@ def check_from(name: str, result: tuple[bool, dict], description: str = "") -> d
     """Wrap a domain check's `(passed, metadata)`; lists and dicts become JSON metadata."""
     passed, metadata = result
     if not passed and not description:
-        description = str(metadata.get("error") or metadata.get("reason") or "")
+        # the reason a person reads in the QA view: the check's own words, else its figures
+        description = str(metadata.get("error") or metadata.get("reason") or "") or "; ".join(
+            f"{k} {v}" for k, v in metadata.items() if isinstance(v, (int, float, str, list, dict))
+            and len(str(v)) <= 80)[:300]
     return check_result(name, passed, metadata, description)
 
 
