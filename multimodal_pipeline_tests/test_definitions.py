@@ -34,3 +34,29 @@ def test_module_definitions_importable():
     from multimodal_pipeline.definitions import defs
 
     assert defs.get_sensor_def("inbox_sensor")
+
+
+def test_config_change_marks_only_the_tiers_that_read_it_stale(data_root, sample_mp4, tmp_path):
+    from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+    from dagster._core.loader import LoadingContextForTest
+
+    from multimodal_pipeline_tests.dagster_helpers import add_videos, materialize_partition
+
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("audio:\n  sample_rate: 16000\n")
+    instance = dg.DagsterInstance.ephemeral()
+    defs, _ = add_videos(data_root, [f"{sample_mp4} id=v"], instance, config_file=config)
+    assert materialize_partition(defs, instance, "v", selection=["raw_video", "audio"]).success
+
+    def status(definitions, key: str) -> StaleStatus:
+        resolver = CachingStaleStatusResolver(instance, definitions.resolve_asset_graph(),
+                                              LoadingContextForTest(instance))  # what the UI's stale badge reads
+        return resolver.get_status(dg.AssetKey(key), "v")
+
+    assert status(defs, "raw_video") == StaleStatus.FRESH and status(defs, "audio") == StaleStatus.FRESH
+    config.write_text("audio:\n  sample_rate: 8000\n")
+    changed = build_defs(data_root, config_file=config)
+    assert status(changed, "raw_video") == StaleStatus.FRESH and status(changed, "audio") == StaleStatus.STALE
+    graph = changed.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("audio")).code_version != defs.resolve_asset_graph().get(
+        dg.AssetKey("audio")).code_version

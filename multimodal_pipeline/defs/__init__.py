@@ -14,7 +14,8 @@ from multimodal_pipeline.defs.io_manager import ContentAddressedParquetIOManager
 from multimodal_pipeline.defs.jobs import corpus_pipeline, refresh_catalog, video_pipeline
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.defs.sensors import inbox_sensor
-from multimodal_pipeline.settings import DataLayout, default_config_file, default_data_root
+from multimodal_pipeline.defs.versions import versioned
+from multimodal_pipeline.settings import DataLayout, default_config_file, default_data_root, load_config
 
 TIER_MODULES = [raw_video, audio, speech_segments, chat_events, aligned_pairs, curated_snapshot, training]
 
@@ -23,7 +24,7 @@ def build_defs(data_root: str | Path | None = None, config_file: str | Path | No
     """All definitions, storing data under `data_root` (default `$MMP_DATA_ROOT` or `data/` in the checkout)."""
     root = Path(data_root).resolve() if data_root else default_data_root()
     config = config_file if config_file is not None else default_config_file()
-    assets = dg.load_assets_from_modules(TIER_MODULES)
+    assets = versioned(dg.load_assets_from_modules(TIER_MODULES), load_config(config or None))
     checks = dg.load_asset_checks_from_modules(TIER_MODULES)
     layout = DataLayout(root)
     return dg.Definitions(

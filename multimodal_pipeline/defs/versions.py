@@ -1,0 +1,43 @@
+"""Code versions of the tiers: the tier's code version and the hash of the config sections it reads.
+
+A code change (a bumped version below or in the domain) or a `pipeline.yaml` change that touches a tier's sections
+gives that tier a new code version when the code location loads, so the UI marks its materialized partitions (and,
+through data versions, what was built from them) unsynced; tiers whose sections did not change keep their version
+and are not recomputed.
+"""
+
+import dagster as dg
+
+from multimodal_pipeline.align.core import CODE_VERSION as ALIGN_CODE
+from multimodal_pipeline.asr.transcription import CODE_VERSION as ASR_CODE
+from multimodal_pipeline.contracts.config import PipelineConfig
+from multimodal_pipeline.storage import config_hash
+from multimodal_pipeline.train.trainer import CODE_VERSION as TRAIN_CODE
+
+#: asset -> (its code's version, the config sections it reads)
+TIERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "raw_video": ("raw-2", ("ingest",)),
+    "audio": ("audio-2", ("audio",)),
+    "speech_segments": (ASR_CODE, ("asr",)),
+    "chat_events": ("chat-2", ("chat",)),
+    "aligned_pairs": (ALIGN_CODE, ("align", "curate")),  # curation's prompt filters decide which rows can be prompts
+    "curated_snapshot": ("curate-2", ("curate",)),
+    "adapter_checkpoint": (TRAIN_CODE, ("train",)),
+    "eval_report": ("eval-1", ("eval",)),
+    "corpus_snapshot": ("curate-2", ("curate",)),
+    "corpus_adapter": (TRAIN_CODE, ("train",)),
+    "corpus_eval": ("eval-1", ("eval",)),
+}
+
+
+def code_version(asset: str, config: PipelineConfig) -> str | None:
+    if asset not in TIERS:
+        return None
+    code, sections = TIERS[asset]
+    return f"{code}+cfg:{config_hash({s: getattr(config, s) for s in sections})[:12]}"
+
+
+def versioned(assets: list, config: PipelineConfig) -> list:
+    """`assets` with each tier's code version set from `config`."""
+    return list(dg.map_asset_specs(
+        lambda spec: spec.replace_attributes(code_version=code_version(spec.key.to_user_string(), config)), assets))
