@@ -14,7 +14,7 @@ test: setup
 	$(VENV)/bin/python -m pytest -q
 
 ui: setup
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	VENV=$(VENV) bash scripts/ui.sh
 
 bench: setup
 	WITH_FFMPEG=1 bash scripts/setup.sh

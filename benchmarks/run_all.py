@@ -1,5 +1,6 @@
 """Every benchmark in turn, as the README's figures were measured (`make bench`); each writes its own JSON under
-benchmarks/results/, and this one writes `run_all.json`: what ran, for how long, and whether it succeeded.
+benchmarks/results/, and this one writes `run_all.json` and `run_all.md`: what ran, for how long, whether it succeeded
+and where its figures are.
 
     python -m benchmarks.run_all                   # all of them (hours on a 2-core CPU: dedup's baseline and
                                                    # the real-ASR alignment evaluation are the long ones)
@@ -45,7 +46,12 @@ def main() -> int:
                      "wall_s": round(time.perf_counter() - start, 1), "exit_code": code})
         print(f"== {name}: exit {code} after {runs[-1]['wall_s']} s", flush=True)
     path = write_result("run_all", {"runs": runs})
-    print(f"-> {path}")
+    lines = ["# Benchmarks", "", "| benchmark | command | wall s | exit | result |", "|---|---|---|---|---|"]
+    for r in runs:
+        lines.append(f"| {r['benchmark']} | `{r['command']}` | {r['wall_s']} | {r['exit_code']} | "
+                     f"results/{r['benchmark']}.json |")  # each benchmark writes results/<its name>.json
+    (path.parent / "run_all.md").write_text("\n".join(lines) + "\n")
+    print(f"-> {path} and {path.parent / 'run_all.md'}")
     return 0 if all(r["exit_code"] == 0 for r in runs) else 1
 
 

@@ -54,6 +54,16 @@ class DataLayout:
     def catalog(self) -> Path:
         return self.artifacts / "catalog.duckdb"
 
+    def report_url(self, path: str | Path) -> str | None:
+        """The loopback URL of a file under `artifacts/` as `make ui` serves it (`$MMP_REPORTS_URL`, default
+        http://127.0.0.1:3001); None for a file elsewhere."""
+        try:
+            relative = Path(path).resolve().relative_to(self.artifacts.resolve())
+        except ValueError:
+            return None
+        base = os.environ.get("MMP_REPORTS_URL", "http://127.0.0.1:3001").rstrip("/")
+        return f"{base}/{relative.as_posix()}"
+
     @classmethod
     def default(cls) -> DataLayout:
         return cls(default_data_root())

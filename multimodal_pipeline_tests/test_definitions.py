@@ -60,3 +60,13 @@ def test_config_change_marks_only_the_tiers_that_read_it_stale(data_root, sample
     graph = changed.resolve_asset_graph()
     assert graph.get(dg.AssetKey("audio")).code_version != defs.resolve_asset_graph().get(
         dg.AssetKey("audio")).code_version
+
+
+def test_report_urls_point_into_the_served_artifacts(tmp_path, monkeypatch):
+    from multimodal_pipeline.settings import DataLayout
+
+    layout = DataLayout(tmp_path)
+    assert layout.report_url(tmp_path / "artifacts" / "reviews" / "v.html") == "http://127.0.0.1:3001/reviews/v.html"
+    monkeypatch.setenv("MMP_REPORTS_URL", "http://127.0.0.1:9999/")
+    assert layout.report_url(tmp_path / "artifacts" / "eval" / "r.html") == "http://127.0.0.1:9999/eval/r.html"
+    assert layout.report_url(tmp_path / "elsewhere.html") is None

@@ -44,6 +44,8 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
     mat = instance.get_latest_materialization_event(dg.AssetKey("aligned_pairs")).asset_materialization
     assert mat.metadata["review"].value.endswith("e2e.html")
     assert "Accepted pairs" in open(mat.metadata["review"].value).read()
+    # one click from the asset's page: `make ui` serves data/artifacts on loopback
+    assert mat.metadata["review_url"].value == "http://127.0.0.1:3001/reviews/e2e.html"
     # the fitted scorer that decided is named by its hash, and its hash is in the stage key
     from multimodal_pipeline.align.core import align_stage_key
     from multimodal_pipeline.align.scorer import load_scorer

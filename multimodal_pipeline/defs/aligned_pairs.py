@@ -32,7 +32,8 @@ def aligned_pairs(context: dg.AssetExecutionContext, speech_segments: pl.DataFra
                      f"offset {calibration.offset_ms} ms from {calibration.matches} read-aloud matches")
     _, spread = checks.distributions(pairs)
     yield dg.Output(pairs, metadata={
-        "review": dg.MetadataValue.path(str(review)), "accepted": accepted,
+        "review": dg.MetadataValue.path(str(review)), "review_url": dg.MetadataValue.url(
+            pipeline.layout.report_url(review) or review.as_uri()), "accepted": accepted,
         "offset_ms": calibration.offset_ms, "calibration_matches": calibration.matches,
         "lag_s_median": spread["lag_s_median"] or 0.0, "read_aloud_share": spread["read_aloud_share"],
         "lead_cut_share": spread["lead_cut_share"], "distributions": dg.MetadataValue.json(spread),

@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import polars as pl
 
@@ -53,6 +54,8 @@ def _evaluate(context, snapshot: pl.DataFrame, checkpoint: pl.DataFrame, pipelin
                               pipeline.config.eval, previous_promoted=last_promoted(uri, scope=scope), mlflow_uri=uri)
     yield dg.Output(result.metrics, metadata={
         "report": dg.MetadataValue.path(result.html_path), "report_md": dg.MetadataValue.path(result.report_path),
+        "report_url": dg.MetadataValue.url(pipeline.layout.report_url(result.html_path)
+                                           or Path(result.html_path).as_uri()),
         "gate_passed": result.passed, "gate": dg.MetadataValue.json(result.reasons),
         **{f"{m}_{k}": float(v) for m, b, a in result.metrics.select("metric", "base", "adapter").iter_rows()
            for k, v in (("base", b), ("adapter", a)) if v is not None},

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make ui`: the Dagster webserver and daemon on loopback, and beside them a static server for the reports that the
+# assets link to (alignment review pages, eval reports: metadata `review_url`, `report_url`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+DATA=${MMP_DATA_ROOT:-$PWD/data}
+REPORTS_PORT=${MMP_REPORTS_PORT:-3001}
+export MMP_REPORTS_URL=${MMP_REPORTS_URL:-http://127.0.0.1:$REPORTS_PORT}
+mkdir -p "$DATA/artifacts"
+"$VENV/bin/python" -m http.server "$REPORTS_PORT" --bind 127.0.0.1 --directory "$DATA/artifacts" >/dev/null 2>&1 &
+reports=$!
+trap 'kill $reports 2>/dev/null || true' EXIT
+echo "reports: $MMP_REPORTS_URL (serving $DATA/artifacts)"
+"$VENV/bin/dagster" dev -w workspace.yaml -h 127.0.0.1 -p "${DAGSTER_PORT:-3000}"
