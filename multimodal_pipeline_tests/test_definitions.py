@@ -58,6 +58,7 @@ def test_config_change_marks_only_the_tiers_that_read_it_stale(data_root, sample
     changed = build_defs(data_root, config_file=config)
     assert status(changed, "raw_video") == StaleStatus.FRESH and status(changed, "audio") == StaleStatus.STALE
     graph = changed.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("audio")).metadata["config"].data["audio"]["sample_rate"] == 8000  # on its page
     assert graph.get(dg.AssetKey("audio")).code_version != defs.resolve_asset_graph().get(
         dg.AssetKey("audio")).code_version
 

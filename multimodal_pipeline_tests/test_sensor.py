@@ -24,6 +24,7 @@ def test_sensor_adds_partitions_and_runs_skips_bad_lines_and_honours_cursor(data
     keys = [r.partition_key for r in result.run_requests]
     assert len(keys) == 3
     assert keys[0] == "youtube-dQw4w9WgXcQ" and keys[1].startswith("file-") and keys[2] == "My-Stream"
+    assert all(len(r.tags["mmp/config_sha256"]) == 16 for r in result.run_requests)  # the settings each run uses
     (request,) = result.dynamic_partitions_requests
     assert list(request.partition_keys) == keys
     warnings = capfd.readouterr().err

@@ -8,6 +8,7 @@ from multimodal_pipeline.defs.partitions import videos
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.ingest.inbox import inbox_files, parse_uri_list
 from multimodal_pipeline.ingest.registry import register
+from multimodal_pipeline.storage import config_hash
 
 
 def _file_state(path) -> str:
@@ -48,7 +49,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource
         run_requests=[
             dg.RunRequest(partition_key=e.video_id,
                           run_key=f"{e.video_id}:{Path(e.inbox_file).name}:{current.get(Path(e.inbox_file).name)}",
-                          tags={"mmp/source_uri": e.uri[:200], "mmp/inbox": f"{e.inbox_file}:{e.line}"})
+                          tags={"mmp/source_uri": e.uri[:200], "mmp/inbox": f"{e.inbox_file}:{e.line}",
+                                "mmp/config_sha256": config_hash(pipeline.video_config(e.video_id))[:16]})
             for e in new_entries
         ],
         dynamic_partitions_requests=[videos.build_add_request([e.video_id for e in new_entries])] if new_entries else [],

@@ -37,7 +37,20 @@ def code_version(asset: str, config: PipelineConfig) -> str | None:
     return f"{code}+cfg:{config_hash({s: getattr(config, s) for s in sections})[:12]}"
 
 
+def tier_config(asset: str, config: PipelineConfig) -> dict:
+    """The config sections a tier reads, as plain JSON."""
+    return {s: getattr(config, s).model_dump(mode="json") for s in TIERS.get(asset, ((), ()))[1]}
+
+
 def versioned(assets: list, config: PipelineConfig) -> list:
-    """`assets` with each tier's code version set from `config`."""
-    return list(dg.map_asset_specs(
-        lambda spec: spec.replace_attributes(code_version=code_version(spec.key.to_user_string(), config)), assets))
+    """`assets` with each tier's code version set from `config`, and the settings it runs with shown on its page
+    (definition metadata `config`)."""
+    def attributes(spec: dg.AssetSpec) -> dg.AssetSpec:
+        name = spec.key.to_user_string()
+        if name not in TIERS:
+            return spec
+        return spec.replace_attributes(code_version=code_version(name, config),
+                                       metadata={**spec.metadata, "config": dg.MetadataValue.json(
+                                           tier_config(name, config))})
+
+    return list(dg.map_asset_specs(attributes, assets))
