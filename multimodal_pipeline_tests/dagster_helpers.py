@@ -1,5 +1,8 @@
 """Running the real Definitions against an ephemeral Dagster instance in tests."""
 
+import json
+import socket
+import urllib.request
 from pathlib import Path
 
 import dagster as dg
@@ -29,3 +32,18 @@ def materialize_partition(defs: dg.Definitions, instance: dg.DagsterInstance, ke
     job = defs.resolve_job_def("video_pipeline")
     kwargs = {"asset_selection": [dg.AssetKey(a) for a in selection]} if selection else {}
     return job.execute_in_process(partition_key=key, instance=instance, raise_on_error=raise_on_error, **kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    """A query to the real webserver's GraphQL API on loopback."""
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return json.loads(resp.read())

@@ -1,32 +1,19 @@
 """The real webserver on loopback answers a GraphQL query listing the assets (started and stopped here)."""
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from multimodal_pipeline_tests.dagster_helpers import free_port, graphql
+
 REPO = Path(__file__).resolve().parent.parent
 QUERY = "{ assetNodes { assetKey { path } hasAssetChecks partitionDefinition { name } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        return json.loads(resp.read())
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -43,7 +30,7 @@ def _listening_addresses(port: int) -> set[str]:
 
 @pytest.mark.slow
 def test_webserver_on_loopback_lists_assets(tmp_path):
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
@@ -59,7 +46,7 @@ def test_webserver_on_loopback_lists_assets(tmp_path):
             if proc.poll() is not None:
                 pytest.fail(f"webserver exited: {proc.stderr.read().decode()[-2000:]}")
             try:
-                nodes = _graphql(port, QUERY)["data"]["assetNodes"]
+                nodes = graphql(port, QUERY)["data"]["assetNodes"]
             except (OSError, KeyError, TypeError):
                 pass
             time.sleep(1)

@@ -7,10 +7,13 @@ VENV=${VENV:-.venv}
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 
-# espeak-ng speaks the synthetic demo stream; ffmpeg is only used by the audio benchmark's baseline.
+# espeak-ng speaks the synthetic demo stream; ffmpeg is only used by the audio benchmark's baseline; chromium only by
+# the tests.
 need_apt=()
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 if [ "${WITH_FFMPEG:-0}" = 1 ]; then command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg); fi
+# chromium: the end-to-end UI test opens the pages in a real (headless) browser
+if [ "${WITH_CHROMIUM:-0}" = 1 ]; then command -v chromium >/dev/null 2>&1 || need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
