@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,16 +21,11 @@ import time
 from pathlib import Path
 
 from benchmarks.common import write_result
+from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port, materialize_partition, stop_group
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = ("curate:\n  split_block_ms: 15000\ntrain:\n  max_steps: 6\n  max_seq_len: 192\n  batch_size: 4\n"
           "eval:\n  max_new_tokens: 24\n  max_generation_samples: 4\n")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run_figures(instance, run) -> dict:
@@ -55,7 +48,7 @@ def daemon_run(work: Path, video_line: str, timeout_s: float) -> dict:
     shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     (work / "pipeline.yaml").write_text(CONFIG)
     env = {**os.environ, "DAGSTER_HOME": str(home), "MMP_DATA_ROOT": str(data), "MMP_CONFIG": str(work / "pipeline.yaml")}
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-h",
                              "127.0.0.1", "-p", str(port)], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -75,17 +68,11 @@ def daemon_run(work: Path, video_line: str, timeout_s: float) -> dict:
                 time.sleep(2)
         raise SystemExit(f"no finished run after {timeout_s} s")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc)
 
 
 def in_process_run(work: Path, video_line: str) -> dict:
     import dagster as dg
-
-    from multimodal_pipeline_tests.dagster_helpers import add_videos, materialize_partition
 
     data = work / "data-inproc"
     for sub in ("raw", "staged", "curated", "artifacts", "inbox"):

@@ -1,7 +1,10 @@
 """Running the real Definitions against an ephemeral Dagster instance in tests."""
 
 import json
+import os
+import signal
 import socket
+import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -47,3 +50,12 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as resp:
         return json.loads(resp.read())
+
+
+def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 30) -> None:
+    """Stop a process started with `start_new_session=True` and everything it started: `sig`, then SIGKILL."""
+    os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from multimodal_pipeline_tests.conftest import serve_directory
-from multimodal_pipeline_tests.dagster_helpers import free_port, graphql
+from multimodal_pipeline_tests.dagster_helpers import free_port, graphql, stop_group
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = ("curate:\n  split_block_ms: 15000\ntrain:\n  max_steps: 6\n  max_seq_len: 192\n  batch_size: 4\n"
@@ -108,8 +108,4 @@ def test_inbox_to_qa_view_through_the_daemon_and_the_browser(tmp_path):
         review = chromium_text(f"http://127.0.0.1:{reports}/reviews/good-stream.html", tmp_path / "chrome")
         assert "Alignment review: good-stream" in review and "Accepted pairs" in review
     finally:
-        os.killpg(ui.pid, signal.SIGINT)  # as Ctrl-C in the terminal of `make ui`
-        try:
-            ui.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(ui.pid, signal.SIGKILL)
+        stop_group(ui, signal.SIGINT, timeout_s=60)  # as Ctrl-C in the terminal of `make ui`

@@ -1,7 +1,6 @@
 """The real webserver on loopback answers a GraphQL query listing the assets (started and stopped here)."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from multimodal_pipeline_tests.dagster_helpers import free_port, graphql
+from multimodal_pipeline_tests.dagster_helpers import free_port, graphql, stop_group
 
 REPO = Path(__file__).resolve().parent.parent
 QUERY = "{ assetNodes { assetKey { path } hasAssetChecks partitionDefinition { name } } }"
@@ -57,8 +56,4 @@ def test_webserver_on_loopback_lists_assets(tmp_path):
         # bound to loopback only: every listening socket on the port has address 127.0.0.1 (the kernel's table)
         assert _listening_addresses(port) == {"127.0.0.1"}
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc, timeout_s=20)

@@ -25,11 +25,9 @@ def build_defs(data_root: str | Path | None = None, config_file: str | Path | No
     root = Path(data_root).resolve() if data_root else default_data_root()
     config = config_file if config_file is not None else default_config_file()
     assets = versioned(dg.load_assets_from_modules(TIER_MODULES), load_config(config or None))
-    checks = dg.load_asset_checks_from_modules(TIER_MODULES)
     layout = DataLayout(root)
     return dg.Definitions(
         assets=[*assets, build_catalog_asset(assets), qa_summary],
-        asset_checks=checks,
         jobs=[video_pipeline, corpus_pipeline, refresh_catalog, qa_job],
         sensors=[inbox_sensor, qa_sensor],
         resources={

@@ -7,7 +7,6 @@ failed, warning or "not run" for each gate, with the reason, and no video's fail
 refreshed by `qa_sensor` after every finished `video_pipeline` run.
 """
 
-
 import json
 
 import polars as pl
@@ -64,11 +63,9 @@ def markdown(overview: pl.DataFrame, statuses: pl.DataFrame) -> str:
 
 def video_check_keys() -> list[dg.AssetCheckKey]:
     """The gates of every per-video tier."""
-    from multimodal_pipeline.defs import aligned_pairs, audio, chat_events, curated_snapshot, raw_video
-    from multimodal_pipeline.defs import speech_segments, training
+    from multimodal_pipeline.defs import TIER_MODULES  # the package imports this module
 
-    modules = (raw_video, audio, chat_events, speech_segments, aligned_pairs, curated_snapshot, training)
-    assets = [a for m in modules for a in vars(m).values() if isinstance(a, dg.AssetsDefinition)]
+    assets = [a for m in TIER_MODULES for a in vars(m).values() if isinstance(a, dg.AssetsDefinition)]
     return sorted({k for a in assets if set(a.tags_by_key.get(a.key, {}).items()) >= set(VIDEO_TAGS.items())
                    for k in a.check_keys}, key=lambda k: (k.asset_key.to_user_string(), k.name))
 
@@ -87,15 +84,15 @@ def _step_failures(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
 
 def _records(instance: dg.DagsterInstance, check_keys) -> list[dict]:
     """Every recorded check execution of the per-video gates, attributed to its run's video."""
-    partition_of: dict[str, str | None] = {}
+    runs: dict[str, dg.DagsterRun | None] = {}
     failures: dict[str, dict[str, str]] = {}
     out = []
     for key in check_keys:
         for record in instance.event_log_storage.get_asset_check_execution_history(key, limit=1000):
-            if record.run_id not in partition_of:
-                run = instance.get_run_by_id(record.run_id)
-                partition_of[record.run_id] = run.tags.get("dagster/partition") if run else None
-            video = partition_of[record.run_id]
+            if record.run_id not in runs:
+                runs[record.run_id] = instance.get_run_by_id(record.run_id)
+            run = runs[record.run_id]
+            video = run.tags.get("dagster/partition") if run else None
             if video is None:
                 continue
             evaluation = getattr(record.event.dagster_event, "event_specific_data", None) if record.event else None
@@ -105,8 +102,7 @@ def _records(instance: dg.DagsterInstance, check_keys) -> list[dict]:
                 warn = getattr(evaluation, "severity", None) == dg.AssetCheckSeverity.WARN
                 status, why = ("warning" if warn else "failed"), getattr(evaluation, "description", None) or ""
             else:  # planned, but the step failed before its gates, or never ran
-                run = instance.get_run_by_id(record.run_id)
-                if run is None or not run.is_finished:
+                if not run.is_finished:
                     continue  # still running: its result will come
                 if record.run_id not in failures:
                     failures[record.run_id] = _step_failures(instance, record.run_id)

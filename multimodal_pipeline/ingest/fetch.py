@@ -19,7 +19,7 @@ from multimodal_pipeline.ingest.inbox import InboxEntry
 from multimodal_pipeline.ingest.ledger import Ledger, LedgerEntry
 from multimodal_pipeline.ingest.video_id import local_path
 from multimodal_pipeline.media.probe import MediaError, probe
-from multimodal_pipeline.storage.atomic import TMP_PREFIX, atomic_write_text, sweep_temporary
+from multimodal_pipeline.storage.atomic import TMP_PREFIX, OwnedDir, atomic_write_text, sweep_orphans, sweep_temporary
 from multimodal_pipeline.storage.locks import exclusive
 from multimodal_pipeline.storage.hashing import sha256_file
 
@@ -198,9 +198,8 @@ def acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig | None = Non
 
 
 def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) -> RawVideo:
-    # what a killed run of this video left behind (we hold its lock), and anyone's leftovers older than an hour
-    for left in (sweep_temporary(raw_root, f"{TMP_PREFIX}{entry.video_id}@", 0) + sweep_temporary(raw_root)
-                 + sweep_temporary(raw_root / "info")):
+    # the download folders of killed runs (of any video: their owners are gone), and info files torn an hour ago
+    for left in sweep_orphans(raw_root) + sweep_temporary(raw_root / "info"):
         log(f"removed {left.name}, left behind by an interrupted run")
     ledger = Ledger(raw_root)
     torn = ledger.repair()
@@ -218,9 +217,7 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
         prior = _prior_info(raw_root, known.sha256)
         return _manifest(entry, known, prior or info, known_chat)
 
-    work = raw_root / f"{TMP_PREFIX}{entry.video_id}@{os.getpid()}-{time.monotonic_ns()}"  # '@' is in no video id
-    work.mkdir(parents=True)
-    try:
+    with OwnedDir(raw_root, f"{TMP_PREFIX}{entry.video_id}@") as work:  # '@' is in no video id
         chat_tmp = _fetch_sidecar(entry.chat, work, config, log) if entry.chat else None
         path = local_path(entry.uri)
         if path is not None and not entry.uri.startswith("file://"):
@@ -250,8 +247,6 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
             known_chat = None
         _save_info(raw_root, digest, info)
         return _manifest(entry, known, info, known_chat)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _info_path(raw_root: Path, digest: str) -> Path:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import fcntl
+import os
 import shutil
 import tempfile
 import time
@@ -57,8 +57,8 @@ def temporary_path(folder: str | Path, suffix: str = "") -> Iterator[Path]:
 
 
 def sweep_temporary(folder: str | Path, prefix: str = TMP_PREFIX, older_than_s: float = 3600.0) -> list[Path]:
-    """Remove what killed writers left behind in `folder`: entries named `prefix…` not modified for `older_than_s`
-    seconds (0: all of them; only for a caller that holds the lock of everything written there). The removed paths."""
+    """Remove what killed writers of short-lived temporary files left behind in `folder`: entries named `prefix…`
+    not modified for `older_than_s` seconds. (Long-lived work folders are `OwnedDir`s.) The removed paths."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
@@ -68,7 +68,7 @@ def sweep_temporary(folder: str | Path, prefix: str = TMP_PREFIX, older_than_s: 
         if not path.name.startswith(prefix):
             continue
         try:
-            if older_than_s and now - path.lstat().st_mtime < older_than_s:
+            if now - path.lstat().st_mtime < older_than_s:
                 continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
@@ -80,15 +80,19 @@ def sweep_temporary(folder: str | Path, prefix: str = TMP_PREFIX, older_than_s: 
     return removed
 
 
+OWNER_SUFFIX = ".owner"
+
 
 class OwnedDir:
     """A temporary directory (`folder/<prefix>…`) with a lock file beside it that stays locked while its process
-    lives: `sweep_orphans` removes it once that process is gone (killed), whatever the host or pid. Remove it with
-    `close()` (or use it as a context manager); a caller may rename `path` away first."""
+    lives: `sweep_orphans` removes it once that process is gone (killed), whatever the host or pid, and a new
+    `OwnedDir` sweeps the orphans of its own prefix first. Remove it with `close()` (or use it as a context
+    manager); a caller may rename `path` away first."""
 
     def __init__(self, folder: str | Path, prefix: str = TMP_PREFIX):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        sweep_orphans(folder, prefix)
         self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
         self._lock = self.path.with_name(self.path.name + OWNER_SUFFIX)
         self._fd = os.open(self._lock, os.O_RDWR | os.O_CREAT, 0o644)
@@ -108,9 +112,6 @@ class OwnedDir:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-OWNER_SUFFIX = ".owner"
 
 
 def sweep_orphans(folder: str | Path, prefix: str = TMP_PREFIX) -> list[Path]:

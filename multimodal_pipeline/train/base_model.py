@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from multimodal_pipeline.contracts.train_config import BUNDLED_BASE_MODEL
-from multimodal_pipeline.storage.atomic import OwnedDir, atomic_write_text, sweep_orphans
+from multimodal_pipeline.storage.atomic import OwnedDir, atomic_write_text
 from multimodal_pipeline.storage.hashing import sha256_file
 from multimodal_pipeline.train.hashing import hash_dir
 
@@ -151,8 +151,7 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    sweep_orphans(target.parent)  # conversions killed before their rename
-    with OwnedDir(target.parent) as tmp:
+    with OwnedDir(target.parent) as tmp:  # sweeps conversions killed before their rename
         model = AutoModelForCausalLM.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True),
             dtype=torch.float32,

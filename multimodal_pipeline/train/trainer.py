@@ -26,7 +26,7 @@ import polars as pl
 
 from multimodal_pipeline.contracts import AdapterCheckpoint, CuratedSample, frame_from_records, validate
 from multimodal_pipeline.contracts.train_config import RUNTIME_ONLY_FIELDS, TrainConfig
-from multimodal_pipeline.storage.atomic import TMP_PREFIX, OwnedDir, atomic_write_text, sweep_orphans
+from multimodal_pipeline.storage.atomic import TMP_PREFIX, OwnedDir, atomic_write_text
 from multimodal_pipeline.storage.hashing import config_hash
 from multimodal_pipeline.storage.stage import stage_key
 from multimodal_pipeline.train import tracking
@@ -299,8 +299,7 @@ def train_adapter(
     )
     work = artifacts / "adapters" / "tmp"
     work.mkdir(parents=True, exist_ok=True)
-    sweep_orphans(work, TMP_PREFIX + "run-")  # what killed trainings left behind
-    owned = OwnedDir(work, TMP_PREFIX + "run-")
+    owned = OwnedDir(work, TMP_PREFIX + "run-")  # sweeps what killed trainings left behind
     out_dir = owned.path
     has_val = not val_df.is_empty()
     args = SFTConfig(
