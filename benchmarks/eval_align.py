@@ -34,8 +34,8 @@ from multimodal_pipeline.curate.filters import prompt_filter
 FIXTURES = Path(os.environ.get("MMP_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"))
 REAL_MONOLOGUE = FIXTURES / "duckautomata__dokiscripts-data" / "20240208_stream_J2YmJL0PX5M.srt"
 REAL_CHAT = FIXTURES / "charlie-collard__twitch-chat-replay" / "1087079172.json"
-HELD_OUT = ["gamma:41", "gamma:42", "gamma:43", "gamma:44", "gamma:45", "gamma+real:51", "gamma+real:52",
-            "gamma+real:53"]
+HELD_OUT = ["delta:41", "delta:42", "delta:43", "delta:44", "delta:45", "delta+real:51", "delta+real:52",
+            "delta+real:53"]
 
 
 def script_speech(script_path: Path, video_id: str) -> pl.DataFrame:

@@ -1,6 +1,6 @@
 """Fit the alignment scorer on the tuning families and store it as `multimodal_pipeline/align/models/scorer.json`.
 
-    python -m benchmarks.fit_scorer                       # alpha and beta, seeds 101-108, real ASR (about 20 min)
+    python -m benchmarks.fit_scorer   # alpha, beta (seeds 101-108), gamma (41-45), gamma+real (51-53); real ASR
     python -m benchmarks.fit_scorer --speech script       # without ASR (a quick look; not what is shipped)
 
 First the continuation model (does the next sentence still belong to the answer?) is fitted on the true answers'
@@ -9,7 +9,7 @@ labelled against the ground truth (right: its message was
 truly answered and its answer covers at least half of the true answer) and a logistic regression is fitted on the
 answer features (`align/scorer.py`). The acceptance threshold is the one with the best F1 after the one-to-one
 assignment among those with precision at least `--min-precision` on the same streams. Never run it on the held-out
-families (gamma, real noise): those measure the result.
+family (delta, with and without real noise): that measures the result.
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ from multimodal_pipeline.align.scorer import BUNDLED, feature_frame, fit_continu
 from multimodal_pipeline.align.spans import speech_words
 from multimodal_pipeline.embeddings import embed
 from multimodal_pipeline.align.truth import label_pairs, load_truth
+from multimodal_pipeline.synth.families import TUNING_FAMILIES
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.curate_config import CurateConfig
 from multimodal_pipeline.curate.filters import prompt_filter
 
-TUNING = [f"{f}:{s}" for f in ("alpha", "beta") for s in range(101, 109)]
+TUNING = ([f"{f}:{s}" for f in ("alpha", "beta") for s in range(101, 109)] + [f"gamma:{s}" for s in range(41, 46)]
+          + [f"gamma+real:{s}" for s in range(51, 54)])
 
 
 def main() -> None:
@@ -50,8 +52,8 @@ def main() -> None:
     parser.add_argument("--work", default=None)
     parser.add_argument("--dump", default=None, help="also write the labelled candidates here")
     args = parser.parse_args()
-    if any(s.split(":")[0].removesuffix("+real") not in ("alpha", "beta") for s in args.streams):
-        parser.error("fit only on the tuning families (alpha, beta)")
+    if any(s.split(":")[0].removesuffix("+real") not in TUNING_FAMILIES for s in args.streams):
+        parser.error(f"fit only on the tuning families {TUNING_FAMILIES}")
     config = AlignConfig()
     frames, truths = [], []
     with tempfile.TemporaryDirectory(prefix="fit-scorer-") as tmp:

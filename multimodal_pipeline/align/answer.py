@@ -10,7 +10,12 @@ target is the answer alone, so each shortlisted candidate is cut at the word lev
 - the *answer*: the rest of the first sentence, then each following sentence of the span while it stays on the
   subject (sentence-embedding similarity to the message or to the answer so far at least `continue_similarity`, or
   a shared content word with the message), within `max_answer_ms`. A short last sentence that only names the
-  chatter ("good question, Pixel Bean") is a sign-off and is left out.
+  chatter ("good question, Pixel Bean") is a sign-off: it is left out, and it counts as evidence like a name lead
+  (also when it follows the answer within `signoff_words`).
+
+A chatter's name is found as its spoken parts, and also as the ASR tends to write a name it does not know: run
+together or misheard ("Mr. Cooliron" for MrCoolIron, "mejoking" for megakingTV): one to three words whose letters
+are close to the handle's (`name_similarity`, rapidfuzz's normalized Indel similarity).
 
 Sentences are cut at sentence punctuation (the ASR writes it) or at a pause of `sentence_pause_ms`. Embeddings are
 computed once per distinct text: each message and each sentence, not per candidate.
@@ -24,11 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from rapidfuzz.distance import Indel
+
 from multimodal_pipeline.align.text import CLAUSE_END, SENTENCE_END, is_content, stem, tokens
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
 Embedder = Callable[[list[str]], np.ndarray]
+#: titles said before a name, written with a full stop
+TITLE = r"^(?i:mr|mrs|ms|dr|mx|st)\.$"
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class Words:
     sentence_first: np.ndarray  # first word of each sentence
     sentence_last: np.ndarray
     clause_end: np.ndarray  # the word ends a clause (punctuation) or a sentence
+    letters: list[str]  # each word's lower-case letters (for names the ASR writes differently)
 
     @classmethod
     def build(cls, words: pl.DataFrame, config: AlignConfig) -> Words:
@@ -58,7 +68,9 @@ class Words:
         stems = [tuple(s) for s in grouped["s"].to_list()]
         content = [tuple(c) for c in grouped["c"].to_list()]
         n = len(text)
-        ends_sentence = words["word"].str.contains(SENTENCE_END).to_numpy()
+        # "Mr." and "Dr." end no sentence
+        ends_sentence = (words["word"].str.contains(SENTENCE_END)
+                         & ~words["word"].str.strip_chars().str.contains(TITLE)).to_numpy()
         gap_after = np.r_[start[1:] - end[:-1], 10 ** 9] if n else np.zeros(0, np.int64)
         brk = ends_sentence | (gap_after >= config.sentence_pause_ms)
         sentence = np.r_[0, np.cumsum(brk[:-1])] if n else np.zeros(0, np.int64)
@@ -68,7 +80,8 @@ class Words:
         last = np.zeros(n_sent, np.int64)
         np.maximum.at(last, sentence, np.arange(n))
         clause = brk | words["word"].str.contains(CLAUSE_END).to_numpy() | (gap_after >= 250)
-        return cls(text, start, end, stems, content, sentence.astype(np.int64), first, last, clause)
+        letters = ["".join(ch for ch in w.lower() if ch.isalpha()) for w in text]
+        return cls(text, start, end, stems, content, sentence.astype(np.int64), first, last, clause, letters)
 
     def join(self, a: int, b: int) -> str:
         return " ".join(self.text[a: b + 1])
@@ -80,6 +93,28 @@ class Message:
     content: frozenset[str]
     name: frozenset[str]  # the spoken parts of the author's handle (stemmed)
     text: str
+    name_letters: str = ""  # the letters of the handle's spoken parts, run together ("coolquick")
+
+
+def name_words(words: Words, a: int, b: int, msg: Message, min_similarity: float) -> set[int]:
+    """The words in a..b that say the chatter's name: a spoken part of the handle, or one to three words whose
+    letters run together are at least `min_similarity` like the handle's."""
+    out = {j for j in range(a, b + 1) if set(words.stems[j]) & msg.name}
+    target = msg.name_letters
+    if len(target) < 5:
+        return out
+    for j in range(a, b + 1):
+        joined = ""
+        for n in range(3):
+            if j + n > b:
+                break
+            joined += words.letters[j + n]
+            if len(joined) > len(target) + 3:
+                break
+            if len(joined) >= len(target) - 3 and Indel.normalized_similarity(joined, target) >= min_similarity:
+                out.update(range(j, j + n + 1))
+                break
+    return out
 
 
 @dataclass
@@ -90,6 +125,7 @@ class Cut:
     lead_named: bool
     answer_first: int
     answer_last: int  # < answer_first when nothing is left after the lead
+    signoff_named: bool = False  # the answer ended with the chatter's name (cut off)
 
 
 def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignConfig) -> Cut:
@@ -103,6 +139,7 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
     last_hit = -1
     read_share = 0.0
     limit = min(last, first + config.head_words - 1)
+    is_name = name_words(words, first, min(last, limit + config.lead_gap_words), msg, config.name_similarity)
     need_name = max(1, -(-len(msg.name) // 2))
     stop = -1
     first_msg = -1
@@ -110,7 +147,8 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
     while i <= limit:
         st = set(words.stems[i])
         new_msg = (st & msg.weights.keys()) - covered
-        new_name = (st & msg.name) - named
+        # a spoken part of the handle, or the whole name run together or misheard
+        new_name = ((st & msg.name or msg.name) - named) if i in is_name else set()
         if new_msg or new_name:
             covered |= new_msg
             named |= new_name
@@ -124,9 +162,9 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
             break
         elif last_hit >= 0 and i - last_hit > config.lead_gap_words:
             break
-        if last_hit >= 0 and words.clause_end[i] and i - last_hit <= 2:
+        if last_hit >= 0 and words.clause_end[i] and i - last_hit <= 2 and not (i in is_name and i + 1 in is_name):
             ahead_last = min(last, i + config.lead_gap_words)
-            name_ahead = any(set(words.stems[j]) & (msg.name - named) for j in range(i + 1, ahead_last + 1))
+            name_ahead = len(named) < len(msg.name) and any(j in is_name for j in range(i + 1, ahead_last + 1))
             if read_share >= config.read_aloud_min and not name_ahead:
                 stop = i
                 break
@@ -151,8 +189,8 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
     if last_hit < 0 or not (read_ok or name_ok):
         return Cut(first, -1, read_share, name_ok, first, last)
     if not read_ok:  # a name lead: it ends with the name's clause
-        end = min(end, max(j for j in range(first, end + 1) if set(words.stems[j]) & msg.name) + 2)
-        while end > first and not words.clause_end[end] and not set(words.stems[end]) & msg.name:
+        end = min(end, max(j for j in range(first, end + 1) if j in is_name) + 2)
+        while end > first and not words.clause_end[end] and end not in is_name:
             end -= 1
     return Cut(first, end, read_share, name_ok, end + 1, last)
 
@@ -201,13 +239,23 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
     # a short closing sentence that names the chatter is a sign-off, not the answer
     s_last = int(words.sentence[end])
     first_of_last = max(int(words.sentence_first[s_last]), a)
-    if s_last != int(words.sentence[a]) and end - first_of_last + 1 <= 6 and any(
-            set(words.stems[j]) & msg.name for j in range(first_of_last, end + 1)):
-        end = first_of_last - 1
+    is_name = name_words(words, a, end, msg, config.name_similarity)
+    signoff = False
+    if s_last != int(words.sentence[a]) and end - first_of_last + 1 <= 6 and \
+            any(j in is_name for j in range(first_of_last, end + 1)):
+        end, signoff = first_of_last - 1, True
     # a name said at the very end of the answer ("..., pixel bean")
-    while end > a and set(words.stems[end]) & msg.name:
-        end -= 1
-    return Cut(cut.lead_first, cut.lead_last, cut.lead_read, cut.lead_named, a, end)
+    while end > a and end in is_name:
+        end, signoff = end - 1, True
+    # or the sign-off right after it, in a few words of its own ("Hope that helps, Pixel Bean.")
+    if not signoff:
+        after = end + 1
+        while after < len(words.text) and after - end <= config.signoff_words and \
+                words.start_ms[after] - words.end_ms[after - 1] < config.extend_pause_ms:
+            after += 1
+        tail = name_words(words, end + 1, after - 1, msg, config.name_similarity)
+        signoff = bool(tail) and words.sentence[min(tail)] - words.sentence[end] <= 2
+    return Cut(cut.lead_first, cut.lead_last, cut.lead_read, cut.lead_named, a, end, signoff)
 
 
 def reads_message(words: Words, a: int, b: int, msg: Message, config: AlignConfig) -> bool:

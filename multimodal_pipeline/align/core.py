@@ -22,6 +22,7 @@ from multimodal_pipeline.align.index import Postings, Tokens, Windows, token_has
 from multimodal_pipeline.align.scorer import Continuation, Scorer, feature_frame, load_scorer
 from multimodal_pipeline.align.spans import build_phrases, build_spans, speech_words
 from multimodal_pipeline.align.text import (
+    handle_parts,
     is_content,
     is_question,
     name_tokens,
@@ -162,14 +163,18 @@ def _features(events: _Events, spans: pl.DataFrame, postings: Postings, windows:
     msg, author, c = events.msg, events.author, events.msg_content
     read, shared = postings.hits_many(windows, msg.row, msg.hash, [
         (read_limit[msg.row], w), (np.full(len(msg.row), config.overlap_words), np.where(c, w, 0.0))])
-    named = postings.hits(windows, author.row, author.hash, name_limit[author.row])
+    # the name at the start of the response, and anywhere in its first words (a sign-off: "..., hope that helps,
+    # Pixel Bean")
+    named, named_later = postings.hits_many(windows, author.row, author.hash, [
+        (name_limit[author.row], None), (np.full(len(author.row), config.overlap_words), None)])
     msg_weight = np.bincount(msg.row, weights=w, minlength=n_ev)
     content_weight = np.bincount(msg.row[c], weights=w[c], minlength=n_ev)
     s = spans[sp].select(pl.col("start_ms").alias("response_start_ms"), pl.col("end_ms").alias("response_end_ms"),
                          pl.col("text").alias("response"), "span_idx", "n_words", "prob", "first_phrase",
                          "last_phrase", "extended")
     cand = pl.concat([events.frame[ev], s], how="horizontal").with_columns(
-        read_hits=pl.Series(read), name_hits=pl.Series(named), shared=pl.Series(shared),
+        read_hits=pl.Series(read), name_hits=pl.Series(named), later_hits=pl.Series(named_later),
+        shared=pl.Series(shared),
         msg_weight=pl.Series(msg_weight[ev]), content_weight=pl.Series(content_weight[ev]))
     return cand.with_columns(
         lag_ms=pl.col("response_start_ms") - (pl.col("ts_ms") + offset_ms),
@@ -177,9 +182,10 @@ def _features(events: _Events, spans: pl.DataFrame, postings: Postings, windows:
         .then(pl.col("read_hits") / pl.col("msg_weight")).otherwise(0.0),
         # at least half of the handle's spoken parts ("xXRapidBadgerXx" -> "rapid badger")
         author_named=pl.col("name_hits") >= (pl.col("n_author") / 2).ceil().clip(lower_bound=1),
+        named_later=pl.col("later_hits") >= (pl.col("n_author") / 2).ceil().clip(lower_bound=1),
         # shared content words, smoothed so that one shared word of a one-word message is weak evidence
         lexical_overlap=pl.col("shared") / (pl.col("content_weight") + unseen),
-    ).drop("read_hits", "name_hits", "shared", "msg_weight", "content_weight")
+    ).drop("read_hits", "name_hits", "later_hits", "shared", "msg_weight", "content_weight")
 
 
 def calibrate(events: _Events, spans: pl.DataFrame, postings: Postings, config: AlignConfig) -> Calibration:
@@ -224,7 +230,7 @@ def _shortlist(c: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
     here (`no_evidence`, `not_shortlisted`)."""
     evidence = (pl.col("read_aloud") + pl.col("author_named").cast(pl.Float64) + pl.col("lexical_overlap"))
     has = (pl.col("read_aloud") >= config.read_aloud_min) | pl.col("author_named") | (pl.col("lexical_overlap") > 0) \
-        | pl.col("is_question")
+        | pl.col("is_question") | pl.col("named_later")
     c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & ~has).then(pl.lit("no_evidence"))
                        .otherwise(pl.col("reason")), _ev=evidence, _row=pl.int_range(pl.len()))
     rank = (c.filter(pl.col("reason").is_null()).sort(["ev_idx", "_ev", "lag_ms"], descending=[False, True, False])
@@ -252,6 +258,7 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
     out: dict[int, Message] = {}
     k = 0
     texts = src["text"].to_list()
+    letters = ["".join(handle_parts(a)) for a in src["author"].to_list()]
     for i, (n, handle) in enumerate(zip(words.list.len().to_list(), events.handle.gather(rows).to_list())):
         ws: dict[str, float] = {}
         cs: set[str] = set()
@@ -260,7 +267,7 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
             if c_:
                 cs.add(s_)
         k += n
-        out[int(rows[i])] = Message(ws, frozenset(cs), frozenset(handle or ()), texts[i] or "")
+        out[int(rows[i])] = Message(ws, frozenset(cs), frozenset(handle or ()), texts[i] or "", letters[i])
     return out
 
 
@@ -273,7 +280,7 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         "lead": [None] * n, "answer_first": np.full(n, -1), "answer_last": np.full(n, -2),
         "lead_first": np.full(n, -1), "lead_read": np.zeros(n), "lead_named": np.zeros(n, bool),
         "answer_overlap": np.zeros(n), "answer_similarity": np.full(n, np.nan), "n_answer_words": np.zeros(n, np.int64),
-        "reads_later": np.zeros(n, bool), "reads_other": np.zeros(n, bool),
+        "reads_later": np.zeros(n, bool), "reads_other": np.zeros(n, bool), "signoff_named": np.zeros(n, bool),
     }
     if len(open_rows) == 0:
         return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
@@ -338,6 +345,7 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         cols["lead_read"][r] = k.lead_read if k.lead_last >= 0 else 0.0
         cols["lead_named"][r] = k.lead_named and k.lead_last >= 0
         cols["answer_first"][r], cols["answer_last"][r] = k.answer_first, k.answer_last
+        cols["signoff_named"][r] = k.signoff_named
         if k.answer_first > k.answer_last:
             continue
         cols["n_answer_words"][r] = k.answer_last - k.answer_first + 1
@@ -411,10 +419,10 @@ def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:
 
 
 def off_topic(c: pl.DataFrame, floor: float) -> np.ndarray:
-    """Candidates with no lead whose answer fits the message less than `floor` (the scorer's fitted
-    `min_answer_similarity`): nothing but the timing would speak for them."""
+    """Candidates with no lead and no sign-off with the chatter's name whose answer fits the message less than
+    `floor` (the scorer's fitted `min_answer_similarity`): nothing but the timing would speak for them."""
     sim = c["answer_similarity"].fill_nan(None).fill_null(-1.0).to_numpy()
-    return (c["lead"].is_null().to_numpy() & (sim < floor)).astype(bool)
+    return (c["lead"].is_null().to_numpy() & ~c["signoff_named"].to_numpy() & (sim < floor)).astype(bool)
 
 
 def _default_embedder(config: AlignConfig) -> Embedder | None:
@@ -468,9 +476,9 @@ def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     text = [words.join(int(x), int(y)) if k else None for x, y, k in zip(a.tolist(), b.tolist(), ok.tolist())]
     c = c.with_columns(
         response=pl.when(pl.Series(ok)).then(pl.Series(text, dtype=pl.String)).otherwise(pl.col("response")),
-        response_start_ms=pl.when(pl.Series(ok)).then(pl.Series(np.where(ok, start[np.clip(a, 0, None)], 0)))
+        response_start_ms=pl.when(pl.Series(ok)).then(pl.Series(np.where(ok, start[np.clip(a, 0, len(start) - 1)], 0)))
         .otherwise(pl.col("response_start_ms")) if len(start) else pl.col("response_start_ms"),
-        response_end_ms=pl.when(pl.Series(ok)).then(pl.Series(np.where(ok, end[np.clip(b, 0, None)], 0)))
+        response_end_ms=pl.when(pl.Series(ok)).then(pl.Series(np.where(ok, end[np.clip(b, 0, len(end) - 1)], 0)))
         .otherwise(pl.col("response_end_ms")) if len(end) else pl.col("response_end_ms"),
     ).with_columns(lag_ms=pl.col("response_start_ms") - (pl.col("ts_ms") + cal.offset_ms))
     first = (c.filter(pl.col("reason").is_null()).group_by("ev_idx").agg(pl.col("response_start_ms").min()

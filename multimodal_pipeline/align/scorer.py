@@ -24,6 +24,7 @@ FEATURES: tuple[str, ...] = (
     "lead_read", "lead_named", "author_named", "answer_overlap", "answer_similarity", "is_question", "lag_s",
     "lag_late_s", "log_answer_words", "chat_density", "has_lead", "first_candidate", "question_similarity",
     "read_x_similarity", "named_x_similarity", "lead_x_short", "similarity_margin", "sentence_margin",
+    "signoff_named",
 )
 
 
@@ -44,6 +45,7 @@ def feature_frame(c: pl.DataFrame, expected_lag_ms: int) -> pl.DataFrame:
         named_x_similarity=pl.col("lead_named").cast(pl.Float64) * pl.col("answer_similarity"),
         lead_x_short=pl.col("lead").is_not_null().cast(pl.Float64) * (pl.col("n_answer_words") <= 2).cast(pl.Float64),
         similarity_margin=pl.col("similarity_margin"), sentence_margin=pl.col("sentence_margin"),
+        signoff_named=pl.col("signoff_named").cast(pl.Float64),
     ).select([pl.col(f).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for f in FEATURES])
 
 

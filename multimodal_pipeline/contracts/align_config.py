@@ -35,6 +35,11 @@ class AlignConfig(BaseModel):
                                "for the message's content words")
     idf_weighting: bool = Field(True, description="weigh message words by how rarely the streamer says them "
                                 "(inverse frequency over the video's phrases)")
+    signoff_words: int = Field(8, description="the chatter's name said within this many words after an answer is a "
+                               "sign-off (\"hope that helps, Pixel Bean\"): evidence for the pair, not part of it")
+    name_similarity: float = Field(0.75, description="one to three spoken words whose letters are this similar to "
+                                   "the handle's (normalized Indel similarity) say the chatter's name (the ASR "
+                                   "runs unknown names together or mishears them)")
     read_aloud_min: float = Field(0.6, description="share of the message's words spoken for a read-aloud match")
     min_read_aloud_tokens: int = 3
     read_after_name_min: float = Field(0.75, description="after the chatter's name, the share of the message that "

@@ -166,6 +166,38 @@ def test_run_together_handles_are_matched_to_the_spoken_name():
     assert row["author_named"] and row["accepted"]
 
 
+def test_names_the_asr_runs_together_or_mishears_and_sign_offs_after_the_answer():
+    from multimodal_pipeline.align.answer import Message, Words, name_words
+    from multimodal_pipeline.align.spans import speech_words
+
+    config = AlignConfig()
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 1000, "Now, for Mr. Cooliron, I switched to rooibos last year."),
+        seg_p(1, 9000, "Now, for mejoking, I play on a curved monitor."),
+        seg_p(2, 17000, "We have a beagle named Bruno. Good question, frog storm."),
+    ])
+    words = Words.build(speech_words(speech), config)
+
+    def found(handle_letters: str, parts: set[str]) -> list[str]:
+        msg = Message({}, frozenset(), frozenset(parts), "", handle_letters)
+        return [words.text[j].strip(" ,.") for j in sorted(name_words(words, 0, len(words.text) - 1, msg,
+                                                                         config.name_similarity))]
+
+    assert found("cooliron", {"cool", "iron"}) == ["Mr", "Cooliron"]  # run together (with its title)
+    assert found("megaking", {"mega", "king"}) == ["mejoking"]  # misheard
+    assert found("frogstorm", {"frog", "storm"}) == ["frog", "storm"]
+    assert found("pixelbean", {"pixel", "bean"}) == []  # nobody else is taken for this chatter
+    chat = frame_from_records(ChatEvent, [ev(1, 14500, "frogstormTV", "any dogs"),
+                                          ev(2, 200, "MrCoolIron", "tea?")])
+    pairs, _, _ = align_full(speech, chat, config, "v")
+    dog = pairs.filter((pl.col("event_id") == "e1") & (pl.col("response_start_ms") == _start("We have", speech)))
+    # the sign-off after the answer is evidence, not part of the response
+    assert dog["response"][0] == "We have a beagle named Bruno."
+    # "Mr." ends no sentence, and the run-together name makes the lead
+    tea = pairs.filter((pl.col("event_id") == "e2") & (pl.col("response_start_ms") == _start("I switched", speech)))
+    assert tea["lead"][0] == "Now, for Mr. Cooliron," and tea["response"][0] == "I switched to rooibos last year."
+
+
 def test_commands_and_self_promotion_are_not_prompts():
     speech = frame_from_records(SpeechSegment, [seg(0, 3000, "thanks pixel fox for the follow welcome in")])
     chat = frame_from_records(ChatEvent, [ev(1, 1000, "pixel_fox", "!uptime"),
