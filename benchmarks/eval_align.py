@@ -1,12 +1,12 @@
 """Alignment quality against generated streams' ground truth, through the real ASR, next to the naive baseline.
 
-    python -m benchmarks.eval_align                                   # held-out: gamma + real-noise streams, real ASR
+    python -m benchmarks.eval_align                                   # held-out: delta + real-noise streams, real ASR
     python -m benchmarks.eval_align --streams beta:12 --speech script # a quick look without ASR
 
 Streams are `family:seed` (the generator family's wording) or `family+real:seed` (that family's questions and answers,
 monologue from a real stream transcript and chat noise from a real chat log, both from ../shared/fixtures/real).
-The scorer was fitted and the settings tuned on families alpha and beta (`benchmarks/fit_scorer.py`); gamma and the
-real-noise streams were not looked at while tuning. A pair is right when its message was truly answered and its
+The scorer was fitted and the settings tuned on families alpha, beta and gamma (`benchmarks/fit_scorer.py`); delta and
+its real-noise streams were not looked at while tuning. A pair is right when its message was truly answered and its
 response covers at least half of the true answer (the reply alone). Beside P/R/F1: response token F1 and span
 precision on right pairs, names left in accepted responses, thank-yous paired, dismissed questions accepted.
 The naive baseline pairs every message with all the speech that starts in the next 10 s.
@@ -30,6 +30,7 @@ from multimodal_pipeline.contracts import SpeechSegment, frame_from_records
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.curate_config import CurateConfig
 from multimodal_pipeline.curate.filters import prompt_filter
+from multimodal_pipeline.synth.families import TUNING_FAMILIES
 
 FIXTURES = Path(os.environ.get("MMP_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"))
 REAL_MONOLOGUE = FIXTURES / "duckautomata__dokiscripts-data" / "20240208_stream_J2YmJL0PX5M.srt"
@@ -140,7 +141,7 @@ def main() -> None:
             print(json.dumps({"stream": stream_id, "pipeline": rows[-1]["pipeline"]["overall"]}))
     families = sorted({s.split(":")[0] for s in args.streams})
     result = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
-              "chat_format": args.chat_format, "tuned_on": ["alpha", "beta"], "baseline": "naive_10s"}
+              "chat_format": args.chat_format, "tuned_on": list(TUNING_FAMILIES), "baseline": "naive_10s"}
     result["pipeline"] = pooled(rows, "pipeline")
     result["naive_10s"] = pooled(rows, "naive_10s")
     result["per_family"] = {f: {m: pooled([r for r in rows if r["stream"].split(":")[0] == f], m)

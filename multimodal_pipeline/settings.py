@@ -112,5 +112,8 @@ def with_overrides(config, overrides: dict[str, dict]):
         return config
     data = config.model_dump()
     for section, fields in overrides.items():
+        if section not in data or not isinstance(fields, dict):
+            raise ValueError(f"settings: {section!r} is not a section of pipeline.yaml ({', '.join(data)}) with a "
+                             f"mapping of its fields")
         data[section] = {**data[section], **fields}
     return type(config).model_validate(data)

@@ -5,6 +5,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from multimodal_pipeline.defs import build_defs
 from multimodal_pipeline.storage import TableStore
 from multimodal_pipeline_tests.conftest import serve_directory
 from multimodal_pipeline_tests.dagster_helpers import add_videos, materialize_partition
@@ -73,6 +74,33 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
     # the cross-video corpus over every partition that passed its gates
     corpus = defs.resolve_job_def("corpus_pipeline").execute_in_process(instance=instance)
     assert corpus.success and store.read("corpus_snapshot", None).height == samples.height
+    # staleness: a pipeline.yaml change to alignment marks alignment stale in the UI and leaves the tiers before it
+    # fresh; what was built from it turns stale once alignment's table changes (data versions are content hashes)
+    from dagster._core.definitions.data_version import StaleStatus
+    from dagster._utils.test.data_versions import get_stale_status_resolver
+
+    def statuses(d: dg.Definitions) -> dict[str, StaleStatus]:
+        resolver = get_stale_status_resolver(instance, list(d.resolve_asset_graph().assets_defs))
+        return {k: resolver.get_status(dg.AssetKey(k), "e2e") for k in ("audio", "speech_segments", "aligned_pairs",
+                                                                          "curated_snapshot")}
+
+    assert set(statuses(defs).values()) == {StaleStatus.FRESH}
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(config.read_text() + "align:\n  accept_threshold: 0.99\n")
+    assert statuses(build_defs(data_root, config_file=changed)) == {
+        "audio": StaleStatus.FRESH, "speech_segments": StaleStatus.FRESH, "aligned_pairs": StaleStatus.STALE,
+        "curated_snapshot": StaleStatus.FRESH}
+    # a run's own settings (the Launchpad's resources.pipeline.config.settings) apply and the run records them
+    settings = {"align": {"accept_threshold": 0.999, "acceptance_band": [0.0, 1.0]}}
+    rerun = defs.resolve_job_def("video_pipeline").execute_in_process(
+        partition_key="e2e", instance=instance, asset_selection=[dg.AssetKey("aligned_pairs")],
+        run_config={"resources": {"pipeline": {"config": {"data_root": str(data_root), "config_file": str(config),
+                                                          "settings": settings}}}})
+    assert rerun.success
+    assert rerun.dagster_run.run_config["resources"]["pipeline"]["config"]["settings"] == settings
+    strict = store.read("aligned_pairs", "e2e").filter(pl.col("accepted"))
+    assert strict.height < accepted.height and (strict.height == 0 or strict["score"].min() >= 0.999)
+    assert statuses(defs)["curated_snapshot"] == StaleStatus.STALE  # built from a table that has changed
 
 
 @pytest.mark.slow

@@ -98,11 +98,13 @@ class Message:
 
 def name_words(words: Words, a: int, b: int, msg: Message, min_similarity: float) -> set[int]:
     """The words in a..b that say the chatter's name: a spoken part of the handle, or one to three words whose
-    letters run together are at least `min_similarity` like the handle's."""
+    letters run together are at least `min_similarity` like the handle's (the most similar windows first, never
+    overlapping, so "thank you pixel bean" gives "pixel bean", not "you pixel bean")."""
     out = {j for j in range(a, b + 1) if set(words.stems[j]) & msg.name}
     target = msg.name_letters
     if len(target) < 5:
         return out
+    found: list[tuple[float, int, int]] = []
     for j in range(a, b + 1):
         joined = ""
         for n in range(3):
@@ -111,10 +113,15 @@ def name_words(words: Words, a: int, b: int, msg: Message, min_similarity: float
             joined += words.letters[j + n]
             if len(joined) > len(target) + 3:
                 break
-            if len(joined) >= len(target) - 3 and Indel.normalized_similarity(joined, target) >= min_similarity:
-                out.update(range(j, j + n + 1))
-                break
-    return out
+            sim = Indel.normalized_similarity(joined, target)
+            if len(joined) >= len(target) - 3 and sim >= min_similarity:
+                found.append((sim, -n, j))
+    taken: set[int] = set()
+    for _sim, neg_n, j in sorted(found, reverse=True):
+        window = set(range(j, j - neg_n + 1))
+        if not window & taken:
+            taken |= window
+    return out | taken
 
 
 @dataclass

@@ -37,7 +37,7 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
 from multimodal_pipeline.storage.stage import stage_key
 
-CODE_VERSION = "align-2"
+CODE_VERSION = "align-3"
 
 #: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
 PromptFilter = Callable[[pl.DataFrame], pl.Series]
@@ -394,9 +394,15 @@ def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:
     at most one message."""
     c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("score") < threshold))
                        .then(pl.lit("below_threshold")).otherwise(pl.col("reason")))
+    # the same answer to the same message, with its read-aloud or name lead and without (a span starting at the
+    # lead, one at the answer): one decision, the better score for both, the version with the lead first
+    same = ["ev_idx", "answer_first", "answer_last"]
+    c = c.with_columns(score=pl.when(pl.col("reason").is_null() & (pl.col("answer_first") >= 0))
+                       .then(pl.col("score").filter(pl.col("reason").is_null()).max().over(same))
+                       .otherwise(pl.col("score")))
     open_rows = np.flatnonzero(c["reason"].is_null().to_numpy())
     o = c[open_rows]
-    order = open_rows[np.lexsort((o["lag_ms"].to_numpy(), -o["score"].to_numpy()))]
+    order = open_rows[np.lexsort((o["lag_ms"].to_numpy(), o["lead_first"].to_numpy() < 0, -o["score"].to_numpy()))]
     ev_col = c["ev_idx"].to_numpy()
     first_col = np.where(c["lead_first"].to_numpy() >= 0, c["lead_first"].to_numpy(), c["answer_first"].to_numpy())
     last_col = c["answer_last"].to_numpy()

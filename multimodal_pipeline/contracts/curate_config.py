@@ -166,6 +166,12 @@ class CurateConfig(_Frozen):
     #: rejected / input rows must stay at or below this (a red flag for a broken upstream)
     max_reject_rate: float = Field(0.9, ge=0.0, le=1.0)
 
+    # --- corpus automation ---
+    #: the corpus snapshot (then its adapter and evaluation) rebuilds itself at the first tick of this cron schedule
+    #: after new videos' snapshots landed: once per tick however many arrived (a backfill of 50 videos retrains the
+    #: corpus adapter once); "" turns the automation off (run the corpus_pipeline job by hand)
+    corpus_schedule: str = "0 * * * *"
+
     @model_validator(mode="after")
     def _bounds(self) -> CurateConfig:
         if self.prompt_min_chars > self.prompt_max_chars:

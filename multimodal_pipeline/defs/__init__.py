@@ -13,7 +13,7 @@ from multimodal_pipeline.defs.catalog import build_catalog_asset
 from multimodal_pipeline.defs.io_manager import ContentAddressedParquetIOManager
 from multimodal_pipeline.defs.jobs import corpus_pipeline, refresh_catalog, video_pipeline
 from multimodal_pipeline.defs.resources import PipelineResource
-from multimodal_pipeline.defs.sensors import inbox_sensor
+from multimodal_pipeline.defs.sensors import corpus_automation_sensor, inbox_sensor
 from multimodal_pipeline.defs.versions import versioned
 from multimodal_pipeline.settings import DataLayout, default_config_file, default_data_root, load_config
 
@@ -29,7 +29,7 @@ def build_defs(data_root: str | Path | None = None, config_file: str | Path | No
     return dg.Definitions(
         assets=[*assets, build_catalog_asset(assets), qa_summary],
         jobs=[video_pipeline, corpus_pipeline, refresh_catalog, qa_job],
-        sensors=[inbox_sensor, qa_sensor],
+        sensors=[inbox_sensor, qa_sensor, corpus_automation_sensor],
         resources={
             "io_manager": ContentAddressedParquetIOManager(data_root=str(root)),
             "pipeline": PipelineResource(data_root=str(root), config_file=str(config or "")),

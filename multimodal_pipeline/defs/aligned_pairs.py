@@ -7,7 +7,7 @@ from multimodal_pipeline.align.core import align_stage_key
 from multimodal_pipeline.align.report import write_review
 from multimodal_pipeline.align.scorer import load_scorer
 from multimodal_pipeline.curate.filters import prompt_filter
-from multimodal_pipeline.defs.common import Gate, check_from, no_chat, video_asset
+from multimodal_pipeline.defs.common import Gate, check_from, no_chat, output, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
 
 GATES = (Gate("alignment_acceptance_rate", "The share of chat messages paired with a response lies in the "
@@ -31,7 +31,7 @@ def aligned_pairs(context: dg.AssetExecutionContext, speech_segments: pl.DataFra
     context.log.info(f"align: {pairs.height} candidates, {accepted} accepted, "
                      f"offset {calibration.offset_ms} ms from {calibration.matches} read-aloud matches")
     _, spread = checks.distributions(pairs)
-    yield dg.Output(pairs, metadata={
+    yield output(pairs, metadata={
         "review": dg.MetadataValue.path(str(review)), "review_url": dg.MetadataValue.url(
             pipeline.layout.report_url(review) or review.as_uri()), "accepted": accepted,
         "offset_ms": calibration.offset_ms, "calibration_matches": calibration.matches,

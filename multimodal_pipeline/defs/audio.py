@@ -3,7 +3,7 @@ import polars as pl
 import dagster as dg
 
 from multimodal_pipeline.contracts import Audio, frame_from_records
-from multimodal_pipeline.defs.common import Gate, check_result, video_asset
+from multimodal_pipeline.defs.common import Gate, check_result, output, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.media.audio import extract_audio
 from multimodal_pipeline.storage import config_hash
@@ -24,7 +24,7 @@ def audio(context: dg.AssetExecutionContext, raw_video: pl.DataFrame, pipeline: 
                            progress=lambda done, total: context.log.info(f"audio: {100 * done / total:.0f}% "
                                                                          f"({done / 1000:.0f}/{total / 1000:.0f} s)"),
                            warn=context.log.warning)
-    yield dg.Output(
+    yield output(
         frame_from_records(Audio, [Audio(video_id=context.partition_key, path=str(result.path), sha256=result.sha256,
                                          sample_rate=result.sample_rate, channels=result.channels,
                                          source_channels=result.source_channels,

@@ -4,7 +4,7 @@ import dagster as dg
 
 from multimodal_pipeline.chat import checks, parse_chat
 from multimodal_pipeline.contracts import ChatEvent, empty_frame
-from multimodal_pipeline.defs.common import Gate, check_from, no_chat, store_rejects, video_asset
+from multimodal_pipeline.defs.common import Gate, check_from, no_chat, output, store_rejects, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
 
 GATES = (
@@ -21,13 +21,13 @@ def chat_events(context: dg.AssetExecutionContext, raw_video: pl.DataFrame, pipe
     config = pipeline.video_config(context.partition_key).chat
     if row["chat_path"] is None:
         context.log.warning(f"{context.partition_key} has no chat sidecar: empty chat_events")
-        yield dg.Output(empty_frame(ChatEvent), metadata={"format": "none", "events": 0})
+        yield output(empty_frame(ChatEvent), metadata={"format": "none", "events": 0})
         for gate in GATES:
             yield no_chat(gate.name, "no chat sidecar was given or found")
         return
     result = parse_chat(row["chat_path"], context.partition_key, config=config)
     context.log.info(f"chat: {result.format}: {result.stats}")
-    yield dg.Output(result.events, metadata={
+    yield output(result.events, metadata={
         "format": result.format, "source": row["chat_source"], "events": result.events.height,
         "stats": dg.MetadataValue.json(result.stats),
         **store_rejects(pipeline, "chat_events", context.partition_key, result.rejects)})

@@ -8,11 +8,14 @@ import polars as pl
 from multimodal_pipeline.defs.partitions import videos
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.storage import MissingTableError, TableStore
+from multimodal_pipeline.storage.hashing import frame_sha256
 
 VIDEO_TAGS = {"mmp/scope": "video"}
 
 # Partitioned asset checks (partitions_def on a check) are what we rely on; Dagster marks them "preview".
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*")
+# so are data versions on outputs (content hashes: see `output`)
+warnings.filterwarnings("ignore", message=".*`data_version` of initializer `Output.__init__`.*")
 # Run logs carry progress as log lines at a sane rate (each step logs its own): no progress bars from the libraries
 # (tqdm, Hugging Face), no deprecation notices of the libraries' own internals. Step processes import this module.
 os.environ.setdefault("TQDM_DISABLE", "1")
@@ -48,6 +51,12 @@ def video_asset(gates: tuple[Gate, ...] = (), **kwargs):
     """A per-video tier: partitioned by `videos`, stored by the content-addressed Parquet IO manager, its gates
     computed in the same step."""
     return gated_asset(gates, partitions_def=videos, tags=VIDEO_TAGS, group_name="per_video", **kwargs)
+
+
+def output(table: pl.DataFrame, metadata: dict) -> dg.Output:
+    """A tier's table with its data version: the hash of its content, so a re-run that yields the same table leaves
+    what was built from it fresh, and one that changes it marks that stale in the UI."""
+    return dg.Output(table, metadata=metadata, data_version=dg.DataVersion(frame_sha256(table)[:16]))
 
 
 def check_result(name: str, passed: bool, metadata: dict, description: str = "",

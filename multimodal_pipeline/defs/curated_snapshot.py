@@ -6,7 +6,7 @@ from multimodal_pipeline.contracts.curate_config import CurateConfig
 from multimodal_pipeline.curate import build_corpus, checks, curate_video, export_snapshot
 from multimodal_pipeline.curate.pipeline import chatter_names_pattern
 from multimodal_pipeline.defs.common import (
-    Gate, check_from, gated_asset, load_rejects, no_chat, store_rejects, video_asset,
+    Gate, check_from, gated_asset, load_rejects, no_chat, output, store_rejects, video_asset,
 )
 from multimodal_pipeline.defs.resources import PipelineResource
 
@@ -35,7 +35,7 @@ def curated_snapshot(context: dg.AssetExecutionContext, aligned_pairs: pl.DataFr
     result = curate_video(aligned_pairs, chat_events, speech_segments, context.partition_key, config)
     export = export_snapshot(result, pipeline.layout.curated / "videos", _sources(raw_video))
     sizes = result.stats.get("split_sizes", {})
-    yield dg.Output(result.samples, metadata={
+    yield output(result.samples, metadata={
         "snapshot_id": result.snapshot_id, "export": dg.MetadataValue.path(export["path"]),
         "samples": result.samples.height, **{f"{k}_samples": int(v) for k, v in sizes.items()},
         "split_sizes": dg.MetadataValue.json(sizes), "filters": dg.MetadataValue.json(result.stats.get("filters", {})),
@@ -83,7 +83,7 @@ def corpus_snapshot(context: dg.AssetExecutionContext, curated_snapshot: dict[st
     result = build_corpus(passed, config)
     sources = [s for v in passed for s in _sources(raw_video[v])] if raw_video else []
     export = export_snapshot(result, pipeline.layout.curated / "corpus", sources)
-    yield dg.Output(result.samples, metadata={
+    yield output(result.samples, metadata={
         "snapshot_id": result.snapshot_id, "videos": sorted(passed), "video_count": len(passed),
         "samples": result.samples.height, "export": dg.MetadataValue.path(export["path"]),
         "split_sizes": dg.MetadataValue.json(result.stats.get("split_sizes", {})),

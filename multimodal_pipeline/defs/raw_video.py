@@ -1,7 +1,7 @@
 import dagster as dg
 
 from multimodal_pipeline.contracts import RawVideo, frame_from_records
-from multimodal_pipeline.defs.common import Gate, check_result, video_asset
+from multimodal_pipeline.defs.common import Gate, check_result, output, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.ingest.fetch import IngestError, acquire
 from multimodal_pipeline.ingest.registry import lookup
@@ -25,7 +25,7 @@ def raw_video(context: dg.AssetExecutionContext, pipeline: PipelineResource):
         wait = ingest.retry_backoff_s * 10 * 2 ** context.retry_number
         context.log.warning(f"{exc}; the step runs again in {wait:.0f} s")
         raise dg.RetryRequested(max_retries=ingest.retries, seconds_to_wait=wait) from exc
-    yield dg.Output(frame_from_records(RawVideo, [record]), metadata={
+    yield output(frame_from_records(RawVideo, [record]), metadata={
         "source_uri": record.source_uri, "original": dg.MetadataValue.path(record.path), "bytes": record.bytes,
         "duration_ms": record.duration_ms or 0, "has_chat": record.chat_path is not None})
     ok = record.audio_codec is not None

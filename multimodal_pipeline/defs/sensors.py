@@ -56,3 +56,12 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource
         dynamic_partitions_requests=[videos.build_add_request([e.video_id for e in new_entries])] if new_entries else [],
         cursor=json.dumps(current, sort_keys=True),
     )
+
+
+#: evaluates the corpus chain's automation conditions (`defs/versions.py`); on by default, unlike Dagster's own
+#: default automation sensor, so the corpus updates itself under `make ui` without a toggle
+corpus_automation_sensor = dg.AutomationConditionSensorDefinition(
+    "corpus_automation", target=dg.AssetSelection.groups("corpus"), default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Rebuilds the corpus snapshot at the first tick of curate.corpus_schedule after new videos' "
+                "snapshots landed, then its adapter and evaluation.")

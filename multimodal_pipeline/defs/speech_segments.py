@@ -5,7 +5,7 @@ import polars as pl
 import dagster as dg
 
 from multimodal_pipeline.asr import checks, transcribe_full
-from multimodal_pipeline.defs.common import Gate, check_from, store_rejects, video_asset
+from multimodal_pipeline.defs.common import Gate, check_from, output, store_rejects, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
 
 GATES = (
@@ -32,7 +32,7 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, pipe
                              video_id=context.partition_key, progress=progress,
                              cache_dir=pipeline.layout.staged / "asr_cache", audio_sha256=row["sha256"])
     segments = result.segments
-    yield dg.Output(segments, metadata={
+    yield output(segments, metadata={
         "stats": dg.MetadataValue.json(result.stats), "cache_hit": bool(result.stats.get("cache_hit")),
         "speech_s": checks.speech_ms(segments) / 1000,
         **store_rejects(pipeline, "speech_segments", context.partition_key, result.rejects)})

@@ -6,7 +6,7 @@ import polars as pl
 import dagster as dg
 
 from multimodal_pipeline.contracts import AdapterCheckpoint
-from multimodal_pipeline.defs.common import Gate, check_from, check_result, gated_asset, video_asset
+from multimodal_pipeline.defs.common import Gate, check_from, check_result, gated_asset, output, video_asset
 from multimodal_pipeline.defs.curated_snapshot import CORPUS_TAGS
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.evaluate import evaluate_adapter, gate
@@ -33,7 +33,7 @@ def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir
                            card_path=f"{card_dir}/{snapshot['snapshot_id'][0]}/README.md" if snapshot.height else None,
                            mlflow_uri=default_mlflow_uri(artifacts))
     first, last = result.stats.get("first_loss"), result.stats.get("last_loss")
-    yield dg.Output(result.table, metadata={
+    yield output(result.table, metadata={
         "adapter": dg.MetadataValue.path(result.checkpoint.adapter_path),
         "mlflow_run_id": result.checkpoint.mlflow_run_id,
         "mlflow_ui": f"mlflow ui --backend-store-uri {default_mlflow_uri(artifacts)} --host 127.0.0.1",
@@ -52,7 +52,7 @@ def _evaluate(context, snapshot: pl.DataFrame, checkpoint: pl.DataFrame, pipelin
     uri = default_mlflow_uri(artifacts)
     result = evaluate_adapter(snapshot, AdapterCheckpoint(**checkpoint.row(0, named=True)), artifacts,
                               pipeline.config.eval, previous_promoted=last_promoted(uri, scope=scope), mlflow_uri=uri)
-    yield dg.Output(result.metrics, metadata={
+    yield output(result.metrics, metadata={
         "report": dg.MetadataValue.path(result.html_path), "report_md": dg.MetadataValue.path(result.report_path),
         "report_url": dg.MetadataValue.url(pipeline.layout.report_url(result.html_path)
                                            or Path(result.html_path).as_uri()),
@@ -91,6 +91,11 @@ REGRESSION = "The adapter beats the base on test loss and is not worse than the 
 @video_asset(_gates("adapter", "video's"), kinds={"trl", "peft", "mlflow"}, pool="training", output_required=False)
 def adapter_checkpoint(context: dg.AssetExecutionContext, curated_snapshot: pl.DataFrame, pipeline: PipelineResource):
     """A LoRA adapter of the base model trained on this video's snapshot (TRL SFTTrainer), tracked in MLflow."""
+    if not pipeline.config.train.per_video_adapters:
+        context.log.info("per-video adapters are off (train.per_video_adapters): the corpus adapter covers this video")
+        yield check_result("adapter_loss_fell", False, {"per_video_adapters": False},
+                           "not trained: per-video adapters are off (train.per_video_adapters)", warn=True)
+        return
     yield from _train(context, curated_snapshot, pipeline, str(pipeline.layout.curated / "videos"),
                       "adapter_loss_fell")
 

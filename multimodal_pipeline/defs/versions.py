@@ -1,4 +1,5 @@
-"""Code versions of the tiers: the tier's code version and the hash of the config sections it reads.
+"""Code versions of the tiers (the tier's code version and the hash of the config sections it reads) and the corpus
+chain's automation.
 
 A code change (a bumped version below or in the domain) or a `pipeline.yaml` change that touches a tier's sections
 gives that tier a new code version when the code location loads, so the UI marks its materialized partitions (and,
@@ -42,14 +43,31 @@ def tier_config(asset: str, config: PipelineConfig) -> dict:
     return {s: getattr(config, s).model_dump(mode="json") for s in TIERS.get(asset, ((), ()))[1]}
 
 
+def corpus_automation(schedule: str) -> dict[str, dg.AutomationCondition]:
+    """The corpus chain updates itself: the snapshot at the first tick of `schedule` after new videos' snapshots
+    landed (a debounce: one rebuild per tick, however many videos arrived), its adapter and evaluation as soon as
+    what they read is new. Empty `schedule`: no automation."""
+    if not schedule:
+        return {}
+    ac = dg.AutomationCondition
+    # at a tick, when any video's tiers updated since the corpus was last requested or built
+    news = ac.any_deps_updated().since(ac.newly_requested() | ac.newly_updated())
+    snapshot = (ac.cron_tick_passed(schedule) & news & ~ac.in_progress()).with_label(f"on new videos, at {schedule}")
+    return {"corpus_snapshot": snapshot,
+            "corpus_adapter": dg.AutomationCondition.eager(), "corpus_eval": dg.AutomationCondition.eager()}
+
+
 def versioned(assets: list, config: PipelineConfig) -> list:
     """`assets` with each tier's code version set from `config`, and the settings it runs with shown on its page
     (definition metadata `config`)."""
+    automation = corpus_automation(config.curate.corpus_schedule)
+
     def attributes(spec: dg.AssetSpec) -> dg.AssetSpec:
         name = spec.key.to_user_string()
         if name not in TIERS:
             return spec
         return spec.replace_attributes(code_version=code_version(name, config),
+                                       automation_condition=automation.get(name),
                                        metadata={**spec.metadata, "config": dg.MetadataValue.json(
                                            tier_config(name, config))})
 
