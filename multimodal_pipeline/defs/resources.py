@@ -17,7 +17,7 @@ class PipelineResource(dg.ConfigurableResource):
     config_file: str = Field("", description="the pipeline.yaml the settings come from ('' = built-in defaults)")
     settings: dict[str, Any] = Field(default_factory=dict, description=(
         "this run's changes to pipeline.yaml, by section, e.g. {align: {accept_threshold: 0.7}, train: {max_steps: "
-        "20}}: set them in the Launchpad; the run's config records them and every table's metadata the result"))
+        "20}}: set them in the Launchpad; the run's config records them"))
 
     @property
     def layout(self) -> DataLayout:
