@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "align_null": ["benchmarks.null_align"],
     "dedup": ["benchmarks.bench_dedup"],
     "orchestration": ["benchmarks.bench_orchestration"],
+    "e2e": ["benchmarks.bench_e2e"],
     "train": ["benchmarks.bench_train"],
 }
 
