@@ -46,6 +46,12 @@ class DataLayout:
         return self.staged / "tables"
 
     @property
+    def stage_cache(self) -> Path:
+        """The outputs of expensive stages by stage key (audio extraction, alignment): an unchanged re-run reuses
+        them."""
+        return self.staged / "stage_cache"
+
+    @property
     def registry(self) -> Path:
         """One JSON file per video partition: where it came from (written by the inbox sensor)."""
         return self.root / "registry"

@@ -48,12 +48,16 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
     # one click from the asset's page: `make ui` serves data/artifacts on loopback
     assert mat.metadata["review_url"].value == "http://127.0.0.1:3001/reviews/e2e.html"
     # the fitted scorer that decided is named by its hash, and its hash is in the stage key
-    from multimodal_pipeline.align.core import align_stage_key
+    from multimodal_pipeline.align.core import CODE_VERSION, align_stage_key
     from multimodal_pipeline.align.scorer import load_scorer
-    from multimodal_pipeline.contracts.align_config import AlignConfig
+    from multimodal_pipeline.settings import load_config
+    from multimodal_pipeline.storage import config_hash, stage_key
 
     assert mat.metadata["scorer_sha256"].value == load_scorer().sha256
-    assert mat.metadata["stage_key"].value == align_stage_key(speech, chat, AlignConfig(), load_scorer())
+    settings = load_config(config)
+    inner = align_stage_key(speech, chat, settings.align, load_scorer())
+    assert mat.metadata["stage_key"].value == stage_key("aligned_pairs", [inner], config_hash(settings.curate),
+                                                        CODE_VERSION)
     # no chatter's spoken name is left in the training text
     chatters = {m["author_spoken"] for m in truth["messages"]}
 

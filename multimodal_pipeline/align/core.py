@@ -35,7 +35,7 @@ from multimodal_pipeline.align.text import (
 from multimodal_pipeline.contracts import AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
-from multimodal_pipeline.storage.stage import stage_key
+from multimodal_pipeline.storage.stage import StageCache, stage_key
 
 CODE_VERSION = "align-3"
 
@@ -543,3 +543,19 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     out = (out.with_row_index("_i").sort(["accepted", "_i"], descending=[True, False])
            .unique(subset=["pair_id"], keep="first").sort("_i").drop("_i"))
     return out.select(list(polars_schema(AlignedPair))), cal, spans
+
+
+def align_cached(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig, video_id: str,
+                 prompt_filter: PromptFilter | None, scorer: Scorer, cache: StageCache, filters_hash: str,
+                 ) -> tuple[pl.DataFrame, Calibration, pl.DataFrame, str, bool]:
+    """`align_full`, reused by stage key (`align_stage_key` and `filters_hash`, the hash of what decides the prompt
+    filter) when nothing it reads changed: (pairs, calibration, spans, stage key, cache hit)."""
+    key = stage_key("aligned_pairs", [align_stage_key(speech, chat, config, scorer)], filters_hash, CODE_VERSION)
+    hit = cache.get("aligned_pairs", key)
+    if hit is not None and hit[1] is not None:
+        record, pairs = hit
+        return pairs, Calibration(**record), build_spans(build_phrases(speech, config), config), key, True
+    pairs, calibration, spans = align_full(speech, chat, config, video_id, prompt_filter, scorer)
+    cache.put("aligned_pairs", key, {"offset_ms": calibration.offset_ms, "matches": calibration.matches,
+                                     "lags_ms": calibration.lags_ms}, pairs)
+    return pairs, calibration, spans, key, False

@@ -2,13 +2,14 @@ import polars as pl
 
 import dagster as dg
 
-from multimodal_pipeline.align import align_full, checks
-from multimodal_pipeline.align.core import align_stage_key
+from multimodal_pipeline.align import checks
+from multimodal_pipeline.align.core import align_cached
 from multimodal_pipeline.align.report import write_review
 from multimodal_pipeline.align.scorer import load_scorer
 from multimodal_pipeline.curate.filters import prompt_filter
 from multimodal_pipeline.defs.common import Gate, check_from, no_chat, output, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
+from multimodal_pipeline.storage import StageCache, config_hash
 
 GATES = (Gate("alignment_acceptance_rate", "The share of chat messages paired with a response lies in the "
                                            "configured band."),)
@@ -22,8 +23,10 @@ def aligned_pairs(context: dg.AssetExecutionContext, speech_segments: pl.DataFra
     distributions."""
     config = pipeline.config
     scorer = load_scorer(config.align.scorer_path)
-    pairs, calibration, spans = align_full(speech_segments, chat_events, config.align, context.partition_key,
-                                           prompt_filter(config.curate, config.align.prompt_filters), scorer)
+    pairs, calibration, spans, key, cache_hit = align_cached(
+        speech_segments, chat_events, config.align, context.partition_key,
+        prompt_filter(config.curate, config.align.prompt_filters), scorer, StageCache(pipeline.layout.stage_cache),
+        config_hash(config.curate))
     review = write_review(pairs, spans, chat_events,
                           pipeline.layout.artifacts / "reviews" / f"{context.partition_key}.html",
                           f"Alignment review: {context.partition_key}")
@@ -37,7 +40,7 @@ def aligned_pairs(context: dg.AssetExecutionContext, speech_segments: pl.DataFra
         "offset_ms": calibration.offset_ms, "calibration_matches": calibration.matches,
         "lag_s_median": spread["lag_s_median"] or 0.0, "read_aloud_share": spread["read_aloud_share"],
         "lead_cut_share": spread["lead_cut_share"], "distributions": dg.MetadataValue.json(spread),
-        "scorer_sha256": scorer.sha256, "stage_key": align_stage_key(speech_segments, chat_events, config.align, scorer),
+        "scorer_sha256": scorer.sha256, "stage_key": key, "cache_hit": cache_hit,
         "scorer_threshold": config.align.accept_threshold or scorer.threshold})
     if chat_events.height == 0:
         yield no_chat("alignment_acceptance_rate", "nothing to pair")

@@ -12,13 +12,14 @@ import dagster as dg
 from multimodal_pipeline.align.core import CODE_VERSION as ALIGN_CODE
 from multimodal_pipeline.asr.transcription import CODE_VERSION as ASR_CODE
 from multimodal_pipeline.contracts.config import PipelineConfig
+from multimodal_pipeline.media.audio import CODE_VERSION as AUDIO_CODE
 from multimodal_pipeline.storage import config_hash
 from multimodal_pipeline.train.trainer import CODE_VERSION as TRAIN_CODE
 
 #: asset -> (its code's version, the config sections it reads)
 TIERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "raw_video": ("raw-2", ("ingest",)),
-    "audio": ("audio-2", ("audio",)),
+    "audio": (AUDIO_CODE, ("audio",)),
     "speech_segments": (ASR_CODE, ("asr",)),
     "chat_events": ("chat-2", ("chat",)),
     "aligned_pairs": (ALIGN_CODE, ("align", "curate")),  # curation's prompt filters decide which rows can be prompts

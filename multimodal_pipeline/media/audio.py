@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ import numpy as np
 from multimodal_pipeline.contracts.config import AudioConfig
 from multimodal_pipeline.media.probe import MediaError, NoAudioStreamError
 from multimodal_pipeline.storage.atomic import temporary_path
-from multimodal_pipeline.storage.hashing import sha256_file
+from multimodal_pipeline.storage.hashing import config_hash, sha256_file
+from multimodal_pipeline.storage.stage import StageCache, stage_key
 
 _CONTAINER = {"flac": ("flac", ".flac"), "pcm_s16le": ("wav", ".wav")}
 _LAYOUT = {1: "mono", 2: "stereo"}
@@ -132,7 +134,7 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
             raise MediaError(f"{src}: the audio stream decoded to no samples")
         digest = sha256_file(tmp)
         final = out_dir / f"{digest}{ext}"
-        if not final.exists():
+        if not final.exists() or sha256_file(final) != digest:  # a damaged copy under the right name is replaced
             os.replace(tmp, final)
     rms = math.sqrt(sum_sq / (samples * config.channels)) / 32768.0
     return ExtractedAudio(
@@ -141,3 +143,24 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
         duration_ms=samples * 1000 // config.sample_rate,
         rms_dbfs=round(_dbfs(rms), 2), peak_dbfs=round(_dbfs(peak / 32768.0), 2), corrupt_packets=corrupt,
     )
+
+
+#: bump when the audio produced from the same source and config changes
+CODE_VERSION = "audio-2"
+
+
+def extract_audio_cached(src: str | Path, source_sha256: str, out_dir: str | Path, config: AudioConfig | None,
+                         cache: StageCache, progress=None, warn=None) -> tuple[ExtractedAudio, bool]:
+    """`extract_audio`, reused by stage key (source sha256, config, code version) when the stored file is still there
+    and its sha256 verifies; (result, cache hit)."""
+    config = config or AudioConfig()
+    key = stage_key("audio", [source_sha256], config_hash(config), CODE_VERSION)
+    hit = cache.get("audio", key)
+    if hit is not None:
+        record, _ = hit
+        path = Path(out_dir) / Path(record["path"]).name
+        if path.exists() and sha256_file(path) == record["sha256"]:
+            return ExtractedAudio(**{**record, "path": path}), True
+    result = extract_audio(src, out_dir, config, progress=progress, warn=warn)
+    cache.put("audio", key, {**dataclasses.asdict(result), "path": str(result.path)})
+    return result, False

@@ -321,3 +321,22 @@ def test_null_test_on_real_chat_against_an_unrelated_real_transcript():
     hours = chat["ts_ms"].max() / 3_600_000
     assert chat.height > 3000 and speech.height > 300
     assert pairs.filter(pl.col("accepted")).height / hours <= 2.0
+
+
+def test_an_unchanged_alignment_is_reused_by_stage_key(tmp_path):
+    from multimodal_pipeline.align.core import align_cached
+    from multimodal_pipeline.align.scorer import load_scorer
+    from multimodal_pipeline.storage import StageCache
+
+    cache, scorer = StageCache(tmp_path), load_scorer()
+    first = align_cached(SPEECH, CHAT, AlignConfig(), "v", None, scorer, cache, "filters-a")
+    again = align_cached(SPEECH, CHAT, AlignConfig(), "v", None, scorer, cache, "filters-a")
+    assert not first[4] and again[4] and again[3] == first[3]
+    assert again[0].equals(first[0]) and again[1] == first[1] and again[2].equals(first[2])
+    # anything it reads changes the key: settings, the prompt filters, the chat
+    assert not align_cached(SPEECH, CHAT, AlignConfig(accept_threshold=0.9), "v", None, scorer, cache, "filters-a")[4]
+    assert not align_cached(SPEECH, CHAT, AlignConfig(), "v", None, scorer, cache, "filters-b")[4]
+    assert not align_cached(SPEECH, CHAT.head(4), AlignConfig(), "v", None, scorer, cache, "filters-a")[4]
+    # an entry that cannot be read is recomputed, not trusted
+    (tmp_path / "aligned_pairs" / f"{first[3]}.parquet").write_bytes(b"not parquet")
+    assert not align_cached(SPEECH, CHAT, AlignConfig(), "v", None, scorer, cache, "filters-a")[4]

@@ -180,3 +180,21 @@ def test_audio_of_video_without_audio_is_a_specific_error(tmp_path):
     with pytest.raises(NoAudioStreamError, match="nosound.mp4: has no audio stream"):
         extract_audio(silent, tmp_path / "out")
     assert not (tmp_path / "out").exists() or _visible_files(tmp_path / "out") == []
+
+
+def test_unchanged_audio_is_reused_by_stage_key_and_verified(tmp_path):
+    from multimodal_pipeline.contracts.config import AudioConfig
+    from multimodal_pipeline.media.audio import extract_audio_cached
+    from multimodal_pipeline.storage import StageCache
+
+    src = make_mp4(tmp_path / "v.mp4", seconds=2.0)
+    cache, out = StageCache(tmp_path / "cache"), tmp_path / "audio"
+    first, hit = extract_audio_cached(src, sha256_file(src), out, AudioConfig(), cache)
+    assert not hit
+    again, hit = extract_audio_cached(src, sha256_file(src), out, AudioConfig(), cache)
+    assert hit and again == first
+    # another setting is another stage key; a stored file that no longer verifies is decoded again
+    assert not extract_audio_cached(src, sha256_file(src), out, AudioConfig(codec="pcm_s16le"), cache)[1]
+    first.path.write_bytes(b"damaged")
+    redone, hit = extract_audio_cached(src, sha256_file(src), out, AudioConfig(), cache)
+    assert not hit and sha256_file(redone.path) == first.sha256
