@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks.bench_orchestration import _run_figures
 from benchmarks.common import write_result
 from multimodal_pipeline_tests.dagster_helpers import add_videos, materialize_partition
 
@@ -53,6 +54,8 @@ class RssSampler:
 
     def peak(self, start: float, end: float) -> float:
         inside = [m for t, m in self.samples if start <= t <= end]
+        if not inside and self.samples:  # a step shorter than the sampling interval: the nearest sample
+            inside = [min(self.samples, key=lambda s: abs(s[0] - start))[1]]
         return round(max(inside), 1) if inside else 0.0
 
 
@@ -60,12 +63,10 @@ def run_once(defs, instance, key: str, sampler: RssSampler) -> dict:
     result = materialize_partition(defs, instance, key, selection=TIERS)
     if not result.success:
         raise SystemExit(f"run {result.run_id} failed")
-    stats = instance.get_run_stats(result.run_id)
-    steps = {s.step_key: s for s in instance.get_run_step_stats(result.run_id) if s.start_time and s.end_time}
-    wall = stats.end_time - (stats.launch_time or stats.start_time)
-    return {"run_id": result.run_id, "wall_s": round(wall, 1),
-            "step_s": {k: round(s.end_time - s.start_time, 2) for k, s in steps.items()},
-            "peak_rss_mib": {k: sampler.peak(s.start_time, s.end_time) for k, s in steps.items()}}
+    figures = _run_figures(instance, instance.get_run_by_id(result.run_id))
+    figures["peak_rss_mib"] = {s.step_key: sampler.peak(s.start_time, s.end_time)
+                               for s in instance.get_run_step_stats(result.run_id) if s.start_time and s.end_time}
+    return figures
 
 
 def main() -> None:
