@@ -42,3 +42,20 @@ def test_sensor_adds_partitions_and_runs_skips_bad_lines_and_honours_cursor(data
     third = run_inbox(defs, instance, cursor=again.cursor)
     assert len(third.run_requests) == 1 and third.run_requests[0].partition_key.startswith("url-")
     assert json.loads(third.cursor).keys() == {"a.txt", "b.txt"}
+
+
+def test_a_new_data_root_under_the_same_instance_registers_known_videos_again(tmp_path):
+    """The partition exists in the Dagster instance, but this data root has never seen the video: it is registered
+    and run here (no new partition is added)."""
+    instance = dg.DagsterInstance.ephemeral()
+    for root in (tmp_path / "first", tmp_path / "second"):
+        (root / "inbox").mkdir(parents=True)
+        (root / "inbox" / "a.txt").write_text("http://127.0.0.1:9/vod.mp4 id=My-Stream\n")
+        result = run_inbox(build_defs(root, config_file=""), instance)
+        assert [r.partition_key for r in result.run_requests] == ["My-Stream"]
+        assert lookup(root / "registry", "My-Stream").uri == "http://127.0.0.1:9/vod.mp4"
+        for request in result.dynamic_partitions_requests:
+            instance.add_dynamic_partitions("videos", list(request.partition_keys))
+        assert instance.get_dynamic_partitions("videos") == ["My-Stream"]
+    # and the same root again: nothing new
+    assert not run_inbox(build_defs(tmp_path / "second", config_file=""), instance).run_requests

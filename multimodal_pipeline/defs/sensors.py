@@ -33,15 +33,19 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource
         return dg.SensorResult(skip_reason=f"no new or changed URI lists in {layout.inbox}",
                                cursor=json.dumps(current, sort_keys=True))
     existing = set(context.instance.get_dynamic_partitions(videos.name))
-    new_entries = []
+    new_entries, new_partitions = [], []
     for path in changed:
         entries, errors = parse_uri_list(path)
         for error in errors:
             context.log.warning(f"skipped malformed inbox line {error}")
         for entry in entries:
-            if entry.video_id in existing:
+            # a known partition is skipped, unless this data root has no registry entry for it (a new data root
+            # under the same Dagster instance): then it is registered and run here too
+            if entry.video_id in existing and (layout.registry / f"{entry.video_id}.json").exists():
                 continue
             register(layout.registry, entry)
+            if entry.video_id not in existing:
+                new_partitions.append(entry.video_id)
             existing.add(entry.video_id)
             new_entries.append(entry)
         context.log.info(f"{path.name}: {len(entries)} videos, {len(errors)} malformed lines")
@@ -53,7 +57,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource
                                 "mmp/config_sha256": config_hash(pipeline.video_config(e.video_id))[:16]})
             for e in new_entries
         ],
-        dynamic_partitions_requests=[videos.build_add_request([e.video_id for e in new_entries])] if new_entries else [],
+        dynamic_partitions_requests=[videos.build_add_request(new_partitions)] if new_partitions else [],
         cursor=json.dumps(current, sort_keys=True),
     )
 
