@@ -27,7 +27,7 @@ import polars as pl
 from benchmarks.common import write_result
 from benchmarks.eval_align import stream_inputs
 from multimodal_pipeline.align.answer import Words
-from multimodal_pipeline.align.core import _assign, candidates, off_topic
+from multimodal_pipeline.align.core import _assign, candidates, off_topic, probabilities
 from multimodal_pipeline.align.scorer import BUNDLED, feature_frame, fit_continuation, fit_scorer
 from multimodal_pipeline.align.spans import speech_words
 from multimodal_pipeline.embeddings import embed
@@ -102,13 +102,15 @@ def main() -> None:
     floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(args.floor_quantile))
     best = None
     grid = []
-    scored = []  # each stream's candidates with the fitted model's probabilities (once, for every threshold)
-    for c, _lab, truth in frames:
-        shortlisted = c["reason"].is_null().to_numpy()
-        prob = np.zeros(c.height)
-        prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
+
+    def with_scores(c: pl.DataFrame) -> pl.DataFrame:
+        """The candidates with the fitted model's probabilities, the off-topic ones at 0 (once, for every
+        threshold)."""
+        prob = probabilities(c, scorer, config.expected_lag_ms)
         prob[off_topic(c, floor)] = 0.0
-        scored.append((c.with_columns(score=pl.Series(prob)), truth))
+        return c.with_columns(score=pl.Series(prob))
+
+    scored = [(with_scores(c), truth) for c, _lab, truth in frames]
     # a null set from the tuning streams themselves: one stream's chat against another stream's speech, where every
     # accepted pair is false (the real null test of benchmarks/null_align.py stays unseen)
     nulls, null_hours = [], 0.0
@@ -116,11 +118,7 @@ def main() -> None:
         speech, chat = inputs[k][1], inputs[k + 1][2]
         c, *_ = candidates(speech, chat, config, prompt_filter(CurateConfig(), config.prompt_filters),
                            continuation=continuation)
-        shortlisted = c["reason"].is_null().to_numpy()
-        prob = np.zeros(c.height)
-        prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
-        prob[off_topic(c, floor)] = 0.0
-        nulls.append(c.with_columns(score=pl.Series(prob)))
+        nulls.append(with_scores(c))
         null_hours += (chat["ts_ms"].max() - chat["ts_ms"].min()) / 3_600_000
     for threshold in np.round(np.arange(0.30, 0.99, 0.02), 2):
         tp = n = 0

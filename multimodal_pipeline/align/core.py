@@ -424,6 +424,15 @@ def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:
     return c.with_columns(accepted=pl.Series(verdict == 0), reject_reason=pl.coalesce(lost, "reason"))
 
 
+def probabilities(c: pl.DataFrame, scorer: Scorer, expected_lag_ms: int) -> np.ndarray:
+    """The scorer's probability for each shortlisted candidate (`reason` null); 0 for the others."""
+    shortlisted = c["reason"].is_null().to_numpy()
+    prob = np.zeros(c.height)
+    if shortlisted.any():
+        prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), expected_lag_ms))
+    return prob
+
+
 def off_topic(c: pl.DataFrame, floor: float) -> np.ndarray:
     """Candidates with no lead and no sign-off with the chatter's name whose answer fits the message less than
     `floor` (the scorer's fitted `min_answer_similarity`): nothing but the timing would speak for them."""
@@ -518,10 +527,7 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     if video_id is None:
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
     c, cal, spans, _words = candidates(speech, chat, config, prompt_filter, embedder, scorer.continuation)
-    shortlisted = c["reason"].is_null().to_numpy()
-    prob = np.zeros(c.height)
-    if shortlisted.any():
-        prob[shortlisted] = scorer.predict(feature_frame(c.filter(pl.Series(shortlisted)), config.expected_lag_ms))
+    prob = probabilities(c, scorer, config.expected_lag_ms)
     threshold = config.accept_threshold if config.accept_threshold is not None else scorer.threshold
     floor = scorer.meta.get("min_answer_similarity")
     if floor is not None and config.semantic:

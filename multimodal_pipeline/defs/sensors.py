@@ -7,7 +7,7 @@ from multimodal_pipeline.defs.jobs import video_pipeline
 from multimodal_pipeline.defs.partitions import videos
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.ingest.inbox import inbox_files, parse_uri_list
-from multimodal_pipeline.ingest.registry import register
+from multimodal_pipeline.ingest.registry import is_registered, register
 from multimodal_pipeline.storage import config_hash
 
 
@@ -41,7 +41,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource
         for entry in entries:
             # a known partition is skipped, unless this data root has no registry entry for it (a new data root
             # under the same Dagster instance): then it is registered and run here too
-            if entry.video_id in existing and (layout.registry / f"{entry.video_id}.json").exists():
+            if entry.video_id in existing and is_registered(layout.registry, entry.video_id):
                 continue
             register(layout.registry, entry)
             if entry.video_id not in existing:

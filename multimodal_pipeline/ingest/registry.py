@@ -13,14 +13,22 @@ class UnknownVideoError(LookupError):
     pass
 
 
+def entry_path(registry: Path, video_id: str) -> Path:
+    return registry / f"{video_id}.json"
+
+
+def is_registered(registry: Path, video_id: str) -> bool:
+    return entry_path(registry, video_id).exists()
+
+
 def register(registry: Path, entry: InboxEntry) -> Path:
-    path = registry / f"{entry.video_id}.json"
+    path = entry_path(registry, entry.video_id)
     atomic_write_text(path, json.dumps(entry.to_dict(), indent=2, sort_keys=True))
     return path
 
 
 def lookup(registry: Path, video_id: str) -> InboxEntry:
-    path = registry / f"{video_id}.json"
+    path = entry_path(registry, video_id)
     if not path.exists():
         raise UnknownVideoError(
             f"video partition '{video_id}' has no registry entry ({path}); add it through a URI list in the inbox"
@@ -30,5 +38,4 @@ def lookup(registry: Path, video_id: str) -> InboxEntry:
 
 def video_overrides(registry: Path, video_id: str) -> dict[str, dict]:
     """The config updates of a video's inbox line; none for a video without a registry entry (the demo's)."""
-    path = registry / f"{video_id}.json"
-    return lookup(registry, video_id).config_overrides() if path.exists() else {}
+    return lookup(registry, video_id).config_overrides() if is_registered(registry, video_id) else {}
