@@ -56,16 +56,19 @@ def asr_speech(video: Path, work: Path, video_id: str) -> pl.DataFrame:
     return transcribe(audio.path, video_id=video_id, cache_dir=work / "asr_cache")
 
 
-def stream_inputs(stream_id: str, minutes: float, speech_mode: str, chat_format: str, work: Path
-                  ) -> tuple[str, pl.DataFrame, pl.DataFrame, Path]:
-    """(name, speech, chat, truth path) of one generated stream `family[+real]:seed`."""
+def stream_inputs(stream_id: str, minutes: float, speech_mode: str, chat_format: str, work: Path,
+                  guest_voice: str | None = None) -> tuple[str, pl.DataFrame, pl.DataFrame, Path]:
+    """(name, speech, chat, truth path) of one generated stream `family[+real]:seed` (with a guest's voice)."""
     from multimodal_pipeline.synth import StreamSpec, generate_stream
 
     fam, seed = stream_id.split(":")
     real = fam.endswith("+real")
     fam = fam.removesuffix("+real")
     name = f"eval-{fam}{'-real' if real else ''}-{seed}-{minutes:g}"
-    extra = {"real_monologue": str(REAL_MONOLOGUE), "real_chat": str(REAL_CHAT)} if real else {}
+    extra: dict = {"real_monologue": str(REAL_MONOLOGUE), "real_chat": str(REAL_CHAT)} if real else {}
+    if guest_voice:
+        name += "-guest-" + guest_voice.replace("+", "-")
+        extra["guest_voice"] = guest_voice
     out = work / name
     truth_path = out / f"{name}.truth.json"
     if truth_path.exists():  # generated before (byte-deterministic)
@@ -107,7 +110,8 @@ def pooled(rows: list[dict], method: str) -> dict:
                     "token_f1": round(sum(r[method][key]["token_f1_sum"] for r in rows) / tp, 3) if tp else None,
                     "span_precision": round(sum(r[method][key]["span_precision_sum"] for r in rows) / tp, 3)
                     if tp else None}
-    for key in ("names_left", "thanks_paired", "thanks_total", "dismissed_accepted", "dismissed_total"):
+    for key in ("names_left", "thanks_paired", "thanks_total", "dismissed_accepted", "dismissed_total",
+                "guest_accepted", "guest_total"):
         out[key] = sum(r[method][key] for r in rows)
     return out
 

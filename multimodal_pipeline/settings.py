@@ -121,5 +121,13 @@ def with_overrides(config, overrides: dict[str, dict]):
         if section not in data or not isinstance(fields, dict):
             raise ValueError(f"settings: {section!r} is not a section of pipeline.yaml ({', '.join(data)}) with a "
                              f"mapping of its fields")
-        data[section] = {**data[section], **fields}
+        data[section] = _merge(data[section], fields)
     return type(config).model_validate(data)
+
+
+def _merge(base: dict, updates: dict) -> dict:
+    """`base` with `updates` applied; nested mappings (a section's sub-sections) are merged, not replaced."""
+    out = dict(base)
+    for key, value in updates.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out

@@ -32,7 +32,7 @@ from multimodal_pipeline.align.text import (
     stem_series,
     tokens,
 )
-from multimodal_pipeline.contracts import AlignedPair, polars_schema
+from multimodal_pipeline.contracts import STREAMER, AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
 from multimodal_pipeline.storage.stage import StageCache, stage_key
@@ -448,6 +448,13 @@ def _default_embedder(config: AlignConfig) -> Embedder | None:
     return lambda texts: embed(texts, config.embedding_model_dir)
 
 
+def answer_speech(speech: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
+    """The speech a response can come from: the streamer's voice only (`streamer_only`), else all of it."""
+    if config.streamer_only and "speaker" in speech.columns:
+        return speech.filter(pl.col("speaker") == STREAMER)
+    return speech
+
+
 def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
                prompt_filter: PromptFilter | None = None, embedder: Embedder | None = None,
                continuation: Continuation | None = None,
@@ -456,6 +463,7 @@ def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     answer features the scorer reads. (candidates, calibration, spans, words)."""
     config = config or AlignConfig()
     embedder = embedder if embedder is not None else _default_embedder(config)
+    speech = answer_speech(speech, config)
     phrases = build_phrases(speech, config)
     spans = build_spans(phrases, config)
     words = Words.build(speech_words(speech), config)
@@ -560,7 +568,8 @@ def align_cached(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig, 
     hit = cache.get("aligned_pairs", key)
     if hit is not None and hit[1] is not None:
         record, pairs = hit
-        return pairs, Calibration(**record), build_spans(build_phrases(speech, config), config), key, True
+        return (pairs, Calibration(**record), build_spans(build_phrases(answer_speech(speech, config), config), config),
+                key, True)
     pairs, calibration, spans = align_full(speech, chat, config, video_id, prompt_filter, scorer)
     cache.put("aligned_pairs", key, {"offset_ms": calibration.offset_ms, "matches": calibration.matches,
                                      "lags_ms": calibration.lags_ms}, pairs)

@@ -154,4 +154,7 @@ def score_pairs(pairs: pl.DataFrame, truth: pl.DataFrame, extras: dict | None = 
     result["thanks_total"] = len(thanks)
     result["dismissed_accepted"] = joined.filter(pl.col("case") == "dismissed").height
     result["dismissed_total"] = truth.filter(pl.col("case") == "dismissed").height
+    # a question a guest answered: any pair for it is made from another voice's speech
+    result["guest_accepted"] = joined.filter(pl.col("case") == "guest_answer").height
+    result["guest_total"] = truth.filter(pl.col("case") == "guest_answer").height
     return result

@@ -47,9 +47,12 @@ RAW_TABLE = "raw_segments"
 ProgressFn = Callable[[float, float, float], None]
 
 SEGMENT_SCHEMA = polars_schema(SpeechSegment)
+#: the columns the speaker tier fills in (`multimodal_pipeline.speaker`); until then every segment is the streamer's
+SPEAKER_COLUMNS = ("speaker", "streamer_p")
 #: the cached, pre-guard table: the contract's columns with a positional index instead of the two ID columns
 RAW_SCHEMA = pl.Schema(
-    {"segment_index": pl.Int64(), **{k: v for k, v in SEGMENT_SCHEMA.items() if k not in ("video_id", "segment_id")}}
+    {"segment_index": pl.Int64(),
+     **{k: v for k, v in SEGMENT_SCHEMA.items() if k not in ("video_id", "segment_id", *SPEAKER_COLUMNS)}}
 )
 REJECTS_SCHEMA = rejects_schema(SEGMENT_SCHEMA)
 
@@ -335,7 +338,8 @@ def speech_regions(audio: np.ndarray, config: AsrConfig) -> list[tuple[int, int]
 def _label(df: pl.DataFrame, video_id: str, schema: pl.Schema) -> pl.DataFrame:
     ids = [segment_id(video_id, int(i)) for i in df["segment_index"].to_list()]
     return df.with_columns(
-        pl.lit(video_id, dtype=pl.String).alias("video_id"), pl.Series("segment_id", ids, dtype=pl.String)
+        pl.lit(video_id, dtype=pl.String).alias("video_id"), pl.Series("segment_id", ids, dtype=pl.String),
+        *(pl.lit(SpeechSegment.model_fields[c].default).alias(c) for c in SPEAKER_COLUMNS if c not in df.columns),
     ).select(schema.names()).cast(dict(schema))
 
 

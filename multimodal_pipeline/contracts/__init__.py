@@ -12,6 +12,7 @@ from multimodal_pipeline.contracts.records import (
     Fragment,
     Message,
     RawVideo,
+    STREAMER,
     SpeechSegment,
     Word,
 )
@@ -19,6 +20,6 @@ from multimodal_pipeline.contracts.validate import ContractError, validate
 
 __all__ = [
     "TIER_RECORDS", "AdapterCheckpoint", "AlignedPair", "Audio", "ChatEvent", "ContractError", "CuratedSample",
-    "EvalMetric", "Fragment", "Message", "RawVideo", "Record", "SpeechSegment", "Word", "empty_frame",
+    "EvalMetric", "Fragment", "Message", "RawVideo", "Record", "STREAMER", "SpeechSegment", "Word", "empty_frame",
     "frame_from_records", "polars_schema", "validate",
 ]

@@ -21,6 +21,9 @@ class AlignConfig(BaseModel):
                                        "embedding similarity to the message or to the answer's start is this high")
     max_answer_ms: int = Field(60_000, description="an answer is cut at this length")
     shortlist_per_message: int = Field(20, description="candidates per message cut into lead and answer and scored")
+    streamer_only: bool = Field(True, description="answers and read-aloud leads come only from the streamer's "
+                                "voice (speech_segments.speaker); other voices (guests, game, videos) are never a "
+                                "response")
     semantic: bool = Field(True, description="sentence-embedding similarity of message and answer (bundled "
                            "all-MiniLM-L6-v2)")
     embedding_model_dir: str | None = Field(None, description="another sentence-transformers model directory")

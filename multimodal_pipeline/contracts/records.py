@@ -72,13 +72,23 @@ class Word(Record):
     prob: float
 
 
+#: the speaker label of the stream's own voice (the dominant voice, or the one matching a reference clip)
+STREAMER = "streamer"
+
+
 class SpeechSegment(Record):
-    """One transcribed segment; `words` carries word-level timing."""
+    """One transcribed segment of one voice; `words` carries word-level timing.
+
+    `speaker` is `streamer` for the stream's own voice and `other-N` for guests, game characters and videos; a segment
+    is cut where the voice changes. `streamer_p` is the likelihood that the segment is the streamer's voice (1.0 when
+    the speakers were not told apart)."""
 
     tier: ClassVar[str] = "speech_segments"
+    schema_version: ClassVar[int] = 2  # 2: `speaker`, `streamer_p`
     table_rules = (
         ("start_ms", "start_ms >= 0", lambda: pl.col("start_ms") >= 0),
         ("end_ms", "end_ms >= start_ms", lambda: pl.col("end_ms") >= pl.col("start_ms")),
+        ("streamer_p", "0 <= streamer_p <= 1", lambda: pl.col("streamer_p").is_between(0.0, 1.0)),
     )
 
     video_id: str
@@ -90,6 +100,8 @@ class SpeechSegment(Record):
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float
+    speaker: str = STREAMER
+    streamer_p: float = 1.0
 
 
 class Fragment(Record):

@@ -7,19 +7,24 @@ import dagster as dg
 from multimodal_pipeline.asr import checks, transcribe_full
 from multimodal_pipeline.defs.common import Gate, check_from, output, store_rejects, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
+from multimodal_pipeline.speaker import check_streamer_share, label_speakers
+from multimodal_pipeline.storage import StageCache
 
 GATES = (
     Gate("speech_timestamps_valid", "Timestamps are non-negative, ordered and inside the audio's duration."),
     Gate("speech_words_inside_segments", "Every word lies inside its segment."),
     Gate("speech_coverage", "Speech seconds / audio seconds is above the floor."),
     Gate("speech_reject_share", "The share of segments rejected by the hallucination guards is below the ceiling."),
+    Gate("speech_streamer_share", "A dominant (or the reference) voice was found: the streamer's share of the speech "
+                                  "is above the floor."),
 )
 
 
 @video_asset(GATES, kinds={"faster-whisper", "parquet"}, pool="asr")
 def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, pipeline: PipelineResource):
     """Speech segments with word timestamps (faster-whisper, bundled tiny.en by default); guarded segments kept
-    as rejects with their reason. The same audio, model and config are never transcribed twice (stage key)."""
+    as rejects with their reason; each segment labelled with its voice (`speaker`: the streamer or another voice)
+    and cut where the voice changes. The same audio, model and config are never transcribed twice (stage key)."""
     row = audio.row(0, named=True)
     last = [0.0]
 
@@ -28,12 +33,17 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, pipe
             last[0] = time.monotonic()
             context.log.info(f"asr: {100 * fraction:.0f}% of the audio ({audio_s:.0f} s), {speed:.1f}x real time")
 
-    result = transcribe_full(row["path"], pipeline.video_config(context.partition_key).asr,
-                             video_id=context.partition_key, progress=progress,
+    asr = pipeline.video_config(context.partition_key).asr
+    result = transcribe_full(row["path"], asr, video_id=context.partition_key, progress=progress,
                              cache_dir=pipeline.layout.staged / "asr_cache", audio_sha256=row["sha256"])
-    segments = result.segments
+    voices = label_speakers(row["path"], result.segments, asr.speakers, audio_sha256=row["sha256"],
+                            cache=StageCache(pipeline.layout.stage_cache))
+    context.log.info(f"speakers: {voices.stats['voices']} voice(s), streamer share {voices.stats['streamer_share']}, "
+                     f"{voices.stats['elapsed_s']} s")
+    segments = voices.segments
     yield output(segments, metadata={
         "stats": dg.MetadataValue.json(result.stats), "cache_hit": bool(result.stats.get("cache_hit")),
+        "speakers": dg.MetadataValue.json(voices.stats),
         "speech_s": checks.speech_ms(segments) / 1000,
         **store_rejects(pipeline, "speech_segments", context.partition_key, result.rejects)})
     gates = pipeline.config.asr.gates
@@ -44,3 +54,4 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, pipe
                      checks.check_words_inside_segments(segments, gates.word_tolerance_ms))
     yield check_from("speech_coverage", checks.check_speech_coverage(segments, audio_ms, gates.min_speech_coverage))
     yield check_from("speech_reject_share", checks.check_reject_share(segments, result.rejects, gates.max_reject_share))
+    yield check_from("speech_streamer_share", check_streamer_share(voices.stats, gates.min_streamer_share))

@@ -13,6 +13,7 @@ from multimodal_pipeline.align.core import CODE_VERSION as ALIGN_CODE
 from multimodal_pipeline.asr.transcription import CODE_VERSION as ASR_CODE
 from multimodal_pipeline.contracts.config import PipelineConfig
 from multimodal_pipeline.media.audio import CODE_VERSION as AUDIO_CODE
+from multimodal_pipeline.speaker import CODE_VERSION as SPEAKER_CODE
 from multimodal_pipeline.storage import config_hash
 from multimodal_pipeline.train.trainer import CODE_VERSION as TRAIN_CODE
 
@@ -20,7 +21,7 @@ from multimodal_pipeline.train.trainer import CODE_VERSION as TRAIN_CODE
 TIERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "raw_video": ("raw-2", ("ingest",)),
     "audio": (AUDIO_CODE, ("audio",)),
-    "speech_segments": (ASR_CODE, ("asr",)),
+    "speech_segments": (f"{ASR_CODE}+{SPEAKER_CODE}", ("asr",)),
     "chat_events": ("chat-2", ("chat",)),
     "aligned_pairs": (ALIGN_CODE, ("align", "curate")),  # curation's prompt filters decide which rows can be prompts
     "curated_snapshot": ("curate-2", ("curate",)),

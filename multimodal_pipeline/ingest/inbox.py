@@ -13,7 +13,11 @@ The URI comes first, then options separated by whitespace:
   logs, live captures): ISO-8601 with a time zone (`2024-02-08T19:00:05Z`) or Unix epoch milliseconds;
 - `chat_offset=<duration>`: added to every chat time, for a chat clock that runs ahead of or behind the video
   (`-2.5s`, `1500ms`, `1500`: milliseconds when no unit is given);
-- `lang=<code>`: the spoken language for the ASR (`en`, `de`, …; `auto` to detect it).
+- `lang=<code>`: the spoken language for the ASR (`en`, `de`, …; `auto` to detect it);
+- `voice=<path>`: a short audio clip of the streamer alone: the streamer is the voice closest to it (by default, the
+  dominant voice of the stream);
+- `subs=<path or URL>`: an existing transcript (SRT or WebVTT, or YouTube `json3` captions) used as the speech source
+  instead of the ASR; `subs=auto`: the subtitles or automatic captions yt-dlp fetches with the video.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from multimodal_pipeline.ingest.video_id import VideoIdError, canonical_video_id
 INBOX_SUFFIXES = (".txt", ".uris", ".list")
 
 
-OPTIONS = ("chat", "id", "start", "chat_offset", "lang")
+OPTIONS = ("chat", "id", "start", "chat_offset", "lang", "voice", "subs")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class InboxEntry:
     start_epoch_ms: int | None = None
     chat_offset_ms: int | None = None
     lang: str | None = None
+    voice: str | None = None
+    subs: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +61,10 @@ class InboxEntry:
             out.setdefault("chat", {})["offset_ms"] = self.chat_offset_ms
         if self.lang is not None:
             out.setdefault("asr", {})["language"] = None if self.lang == "auto" else self.lang
+        if self.voice is not None:
+            out.setdefault("asr", {})["speakers"] = {"reference": self.voice}
+        if self.subs is not None:
+            out.setdefault("asr", {})["subtitles"] = self.subs
         return out
 
 
@@ -135,6 +145,12 @@ def parse_line(text: str, inbox_file: str, line: int, base: Path) -> InboxEntry 
         return InboxLineError(inbox_file, line, text, str(exc))
     uri = _resolve(uri, base)
     chat = _resolve(options["chat"], base) if "chat" in options else None
+    if "voice" in options:
+        settings["voice"] = _resolve(options["voice"], base)
+        if is_url(settings["voice"]):
+            return InboxLineError(inbox_file, line, text, "voice= must be a local audio file, not a URL")
+    if "subs" in options:
+        settings["subs"] = options["subs"] if options["subs"] == "auto" else _resolve(options["subs"], base)
     try:
         video_id = canonical_video_id(uri, options.get("id"))
     except VideoIdError as exc:

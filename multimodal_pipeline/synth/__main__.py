@@ -21,13 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--streamer", default="Nova")
     p.add_argument("--chat-rate", type=float, default=StreamSpec.chat_rate_per_min, help="messages per minute")
     p.add_argument("--answer-share", type=float, default=StreamSpec.answer_share)
+    p.add_argument("--family", default=StreamSpec.family, help="the wording: alpha, beta, gamma or delta")
+    p.add_argument("--guest-voice", default=None, help="a second eSpeak NG voice (e.g. en-us+Annie): a guest who "
+                   "talks between the streamer's lines and answers some questions")
     p.add_argument("--tts-backend", choices=("auto", "lib", "cli"), default="auto")
     p.add_argument("--json", action="store_true", help="print the paths as one JSON object")
     a = p.parse_args(argv)
     spec = StreamSpec(
         seed=a.seed, duration_s=a.duration, name=a.name, streamer=a.streamer, chat_rate_per_min=a.chat_rate,
         answer_share=a.answer_share, question_share=max(StreamSpec.question_share, a.answer_share),
-        tts_backend=a.tts_backend,
+        tts_backend=a.tts_backend, family=a.family, guest_voice=a.guest_voice,
     )
     t0 = time.perf_counter()
     stream = generate_stream(a.out_dir, spec)

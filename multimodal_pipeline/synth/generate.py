@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -39,6 +40,7 @@ def _script_doc(plan: Plan, spec: StreamSpec, tts: dict, media: dict) -> dict:
             "answers": u.msg.msg_id if u.msg else None,
             "style": u.style,
             "part": u.part,
+            "voice": u.voice,
             "words": [{"word": w, "start_ms": s, "end_ms": e} for w, s, e in u.words_ms()],
         })
     return {
@@ -81,6 +83,7 @@ def _truth_message(m: Msg, ids: chatfmt.Ids, spec: StreamSpec) -> dict:
         "group": m.group,
         "reply_to": m.reply_to.msg_id if m.reply_to else None,
         "answered": answered,
+        "answered_by": "streamer" if answered else m.answered_by,
         "style": m.style if answered else None,
         "read_text": m.read_text if (answered and m.style == "read_aloud") else None,
         "answer_start_ms": m.utts[0].start_ms if answered else None,
@@ -128,6 +131,7 @@ def _truth_doc(plan: Plan, spec: StreamSpec, ids: dict[str, chatfmt.Ids], channe
             "answer_styles": dict(sorted(styles.items())),
             "utterances": len(plan.utterances),
             "speech_ms": sum(u.end_ms - u.start_ms for u in plan.utterances),
+            "guest_speech_ms": sum(u.end_ms - u.start_ms for u in plan.utterances if u.voice == "guest"),
         },
         "messages": msgs,
         "thanks": plan.thanks,
@@ -146,13 +150,17 @@ def generate_stream(out_dir: Path | str, spec: StreamSpec | None = None) -> Demo
         "script": out / f"{spec.name}.script.json",
         "truth": out / f"{spec.name}.truth.json",
     }
-    with Speaker(spec.voice, spec.rate_wpm, spec.tts_backend) as speaker:
-        plan = plan_stream(spec, speaker)
+    with contextlib.ExitStack() as stack:
+        speaker = stack.enter_context(Speaker(spec.voice, spec.rate_wpm, spec.tts_backend))
+        guest = (stack.enter_context(Speaker(spec.guest_voice, spec.rate_wpm, spec.tts_backend))
+                 if spec.guest_voice else None)
+        plan = plan_stream(spec, speaker, guest)
         tts = {
             "engine": "espeak-ng",
             "version": speaker.version,
             "backend": speaker.backend,
             "voice": spec.voice,
+            "guest_voice": spec.guest_voice,
             "rate_wpm": spec.rate_wpm,
             "sample_rate": speaker.sample_rate,
         }

@@ -7,6 +7,10 @@ Order of planning (all from seeded ``random.Random`` instances, one per concern)
    (never before the previous speech ended), and the message it answers is put ``lag`` seconds earlier;
 3. chat noise (emotes, emoji, spam, copypasta, URL spam, commands and bot replies, chatter, unanswered
    questions, paid messages, memberships) as a Poisson process with bursts.
+
+With a guest voice (``StreamSpec.guest_voice``), a second speaker says some of the monologue lines between the
+streamer's and takes some answer slots: the guest reads a viewer's question aloud and answers it. Those messages are
+not answered by the streamer (``answered_by = "guest"``): a pair made from the guest's speech is a false pair.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class Msg:
     reply_text: str | None = None  # the answer alone: no read-aloud, no name, no thank-you for money
     reply_start_ms: int | None = None
     reply_end_ms: int | None = None
+    answered_by: str | None = None  # "guest": a question the guest answered (not the streamer)
 
 
 @dataclass
@@ -63,6 +68,7 @@ class Utt:
     part: str | None = None  # read | reply (answers only); follow | sub | gift (thanks)
     style: str | None = None
     utt_id: str = ""
+    voice: str = "streamer"  # streamer | guest
 
     @property
     def text(self) -> str:
@@ -126,14 +132,16 @@ def _pause_ms(rng: random.Random) -> int:
 
 
 class Planner:
-    def __init__(self, spec: StreamSpec, speaker: Speaker):
+    def __init__(self, spec: StreamSpec, speaker: Speaker, guest: Speaker | None = None):
         self.spec = spec
         self.speaker = speaker
+        self.guest = guest
         self.D = spec.duration_ms
         base = f"multimodal_pipeline.synth:{spec.seed}"
         self.r_view = random.Random(f"{base}:viewers")
         self.r_speech = random.Random(f"{base}:speech")
         self.r_chat = random.Random(f"{base}:chat")
+        self.r_guest = random.Random(f"{base}:guest")
         self._seq = 0
         self.messages: list[Msg] = []
         self.utts: list[Utt] = []
@@ -167,8 +175,11 @@ class Planner:
             if v is not exclude:
                 return v
 
-    def _place(self, start_ms: int, text: str, kind: str, **kw) -> Utt:
-        u = Utt(start_ms=int(start_ms), speech=self.speaker.say(text), kind=kind, **kw)
+    def _voice(self, voice: str) -> Speaker:
+        return self.guest if voice == "guest" and self.guest is not None else self.speaker
+
+    def _place(self, start_ms: int, text: str, kind: str, voice: str = "streamer", **kw) -> Utt:
+        u = Utt(start_ms=int(start_ms), speech=self._voice(voice).say(text), kind=kind, voice=voice, **kw)
         if u.start_ms < self.cursor:
             raise RuntimeError(f"utterance at {u.start_ms} ms would overlap speech ending at {self.cursor} ms")
         self.utts.append(u)
@@ -222,9 +233,10 @@ class Planner:
         while misses < 4:
             pause = _pause_ms(rng)
             start = self.cursor + pause if self.utts else max(self.cursor, pause)
-            speech = self.speaker.say(self._monologue_text(rng))
+            voice = "guest" if self.guest is not None and self.r_guest.random() < self.spec.guest_share else "streamer"
+            speech = self._voice(voice).say(self._monologue_text(rng))
             if start + speech.duration_ms + 400 <= until_ms:
-                self._place(start, speech.text, "monologue")
+                self._place(start, speech.text, "monologue", voice=voice)
                 misses = 0
             else:
                 misses += 1
@@ -299,13 +311,13 @@ class Planner:
         return m, answer
 
     def _speak(self, rng: random.Random, msg: Msg, parts: list[tuple[str, str, int, str | None]], start: int,
-               gap_ms: tuple[int, int] = (250, 700), kind: str = "answer") -> int:
+               gap_ms: tuple[int, int] = (250, 700), kind: str = "answer", voice: str = "streamer") -> int:
         """Place the utterances of one reply from ``start``; the answer's own words set ``msg.reply_*``."""
         t = start
         for k, (part, text, before, answer) in enumerate(parts):
             if k:
                 t += rng.randint(*gap_ms)
-            u = self._place(t, text, kind, msg=msg, part=part, style=msg.style)
+            u = self._place(t, text, kind, msg=msg, part=part, style=msg.style, voice=voice)
             msg.utts.append(u)
             t = u.end_ms
             if answer is None:
@@ -324,8 +336,28 @@ class Planner:
             msg.reply_start_ms, msg.reply_end_ms = msg.utts[0].start_ms, msg.utts[-1].end_ms
         return t
 
-    def _duration(self, parts: list[tuple[str, str, int, str | None]]) -> int:
-        return sum(self.speaker.say(p[1]).duration_ms for p in parts) + 700 * (len(parts) - 1)
+    def _duration(self, parts: list[tuple[str, str, int, str | None]], voice: str = "streamer") -> int:
+        return sum(self._voice(voice).say(p[1]).duration_ms for p in parts) + 700 * (len(parts) - 1)
+
+    def _guest_answer_slot(self, rng: random.Random, target: int, limit: int, lag: tuple[int, int]) -> bool:
+        """The guest reads a viewer's question aloud (or names the viewer) and answers it: not the streamer's
+        answer, so the message stays unanswered in the ground truth (``answered_by = "guest"``)."""
+        start = max(target, self.cursor + rng.randint(400, 1200), lag[0] + 300)
+        msg, answer = self._answered_message(rng)
+        if msg.kind != "message":
+            self.messages.remove(msg)
+            return True
+        msg.style = rng.choice(("read_aloud", "named", "direct"))
+        parts = self._answer_texts(rng, msg, answer)
+        if start + self._duration(parts, "guest") > limit:
+            self.messages.remove(msg)
+            return False
+        self._speak(rng, msg, parts, start, kind="guest_answer", voice="guest")
+        msg.ts_ms = start - rng.randint(lag[0], max(lag[0], min(lag[1], start - 250)))
+        msg.utts.clear()
+        msg.reply_text = msg.reply_start_ms = msg.reply_end_ms = None
+        msg.case, msg.answered_by = "guest_answer", "guest"
+        return True
 
     CASES = {"normal": 0.5, "late": 0.07, "yes_no": 0.07, "long": 0.05, "pair": 0.08, "out_of_order": 0.06,
              "dismiss": 0.07, "thanks": 0.10}
@@ -440,7 +472,10 @@ class Planner:
             target = int(base + i * slot + rng.uniform(0.15, 0.75) * slot)
             self._fill_monologue(target)
             case = self.r_case.choices(cases, weights=weights)[0] if spec.hard_cases else "normal"
-            if not self._answer_slot(rng, case, target, answer_end_limit, lag):
+            if self.guest is not None and self.r_guest.random() < spec.guest_answer_share:
+                if not self._guest_answer_slot(rng, target, answer_end_limit, lag):
+                    break
+            elif not self._answer_slot(rng, case, target, answer_end_limit, lag):
                 break
         self._fill_monologue(answer_end_limit)
         if outro:
@@ -604,5 +639,5 @@ class Planner:
         return Plan(self.D, self.game, self.viewers, self.bots, list(self.utts), msgs, self.thanks)
 
 
-def plan_stream(spec: StreamSpec, speaker: Speaker) -> Plan:
-    return Planner(spec, speaker).build()
+def plan_stream(spec: StreamSpec, speaker: Speaker, guest: Speaker | None = None) -> Plan:
+    return Planner(spec, speaker, guest).build()

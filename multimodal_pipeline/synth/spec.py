@@ -46,6 +46,9 @@ class StreamSpec:
     hard_cases: bool = True  # late, one-word, long and paired answers, dismissals, thank-yous, out-of-order reading
     real_monologue: str | None = None  # an SRT transcript of a real stream: its lines become the monologue
     real_chat: str | None = None  # a real chat log (Twitch comments JSON, IRC dump): its lines become chat chatter
+    guest_voice: str | None = None  # a second eSpeak NG voice (e.g. "en-us+Annie"): a guest who talks and answers
+    guest_share: float = 0.3  # share of the monologue lines the guest says
+    guest_answer_share: float = 0.3  # share of the answer slots the guest takes (the streamer does not answer them)
 
     def __post_init__(self) -> None:
         problems = []
@@ -71,6 +74,10 @@ class StreamSpec:
             problems.append("audio_rate must be one of 16000, 22050, 32000, 44100, 48000")
         if self.audio_channels not in (1, 2):
             problems.append("audio_channels must be 1 or 2")
+        if not (0.0 <= self.guest_share <= 1.0 and 0.0 <= self.guest_answer_share <= 1.0):
+            problems.append("guest_share and guest_answer_share must be between 0 and 1")
+        if self.guest_voice is not None and not re.fullmatch(r"[A-Za-z0-9_+-]{2,40}", self.guest_voice):
+            problems.append("guest_voice must be an eSpeak NG voice name such as en-us+Annie")
         if self.tts_backend not in TTS_BACKENDS:
             problems.append(f"tts_backend must be one of {TTS_BACKENDS}")
         from .families import FAMILY_NAMES
