@@ -153,7 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", nargs="+", default=HELD_OUT_STREAMS, help="family:seed ...")
     parser.add_argument("--guests", nargs="+", default=HELD_OUT_GUESTS, help="eSpeak NG voices of the guest")
-    parser.add_argument("--minutes", type=float, default=6)
+    parser.add_argument("--minutes", type=float, default=8)
     parser.add_argument("--out", default="speaker_quality")
     parser.add_argument("--work", default=None, help="keep generated streams and ASR caches here")
     args = parser.parse_args()
