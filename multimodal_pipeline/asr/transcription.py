@@ -47,12 +47,13 @@ RAW_TABLE = "raw_segments"
 ProgressFn = Callable[[float, float, float], None]
 
 SEGMENT_SCHEMA = polars_schema(SpeechSegment)
-#: the columns the speaker tier fills in (`multimodal_pipeline.speaker`); until then every segment is the streamer's
-SPEAKER_COLUMNS = ("speaker", "streamer_p")
+#: columns the recognizer does not decide: the voice (filled in by `multimodal_pipeline.speaker`; until then every
+#: segment is the streamer's) and where word times come from (always the recognizer here)
+DERIVED_COLUMNS = ("speaker", "streamer_p", "timing")
 #: the cached, pre-guard table: the contract's columns with a positional index instead of the two ID columns
 RAW_SCHEMA = pl.Schema(
     {"segment_index": pl.Int64(),
-     **{k: v for k, v in SEGMENT_SCHEMA.items() if k not in ("video_id", "segment_id", *SPEAKER_COLUMNS)}}
+     **{k: v for k, v in SEGMENT_SCHEMA.items() if k not in ("video_id", "segment_id", *DERIVED_COLUMNS)}}
 )
 REJECTS_SCHEMA = rejects_schema(SEGMENT_SCHEMA)
 
@@ -155,6 +156,39 @@ def transcribe_full(
     stats = _stats(raw, segments, rejects, resolved, model_sha, config, audio_ms)
     stats.update(cache_hit=cache_hit, stage_key=key, audio_sha256=audio_sha,
                  elapsed_s=round(time.perf_counter() - started, 3))
+    return TranscriptionResult(segments, rejects, stats)
+
+
+def subtitles_full(subtitle_path: str | Path, audio_ms: int, config: AsrConfig | None = None, *,
+                   video_id: str = "") -> TranscriptionResult:
+    """An existing transcript (SRT, WebVTT, json3) as the speech source: the same contract, clamped into the audio's
+    duration, through the same hallucination guards (captions have their own loops: "[Music] [Music] ...")."""
+    from multimodal_pipeline.asr.subtitles import read_subtitles
+
+    config = config or AsrConfig()
+    started = time.perf_counter()
+    cues = read_subtitles(subtitle_path, video_id)
+    timing = dict(zip(cues["segment_id"].to_list(), cues["timing"].to_list(), strict=True))
+    rows = [{k: r[k] for k in RAW_SCHEMA.names() if k != "segment_index"} | {"_id": r["segment_id"]}
+            for r in cues.iter_rows(named=True) if r["start_ms"] < audio_ms]
+    ids = [r.pop("_id") for r in rows]
+    table, clamped = _raw_table(rows, audio_ms)
+    kept_raw, rejects_raw = apply_guards(table, config.guards, audio_ms=audio_ms)
+    order = {i: timing[ids[i]] for i in range(len(ids))}
+    kept_raw, rejects_raw = (t.with_columns(timing=pl.col("segment_index").replace_strict(order, return_dtype=pl.String))
+                             for t in (kept_raw, rejects_raw))
+    segments = validate(_label(kept_raw, video_id, SEGMENT_SCHEMA), SpeechSegment,
+                        source=f"speech_segments({video_id or Path(subtitle_path).name})")
+    rejects = _label(rejects_raw, video_id, REJECTS_SCHEMA)
+    total = segments.height + rejects.height
+    stats = {"source": "subtitles", "subtitles": str(subtitle_path), "cues": cues.height,
+             "cues_after_audio_end": cues.height - len(rows), "clamped_times": clamped,
+             "audio_s": round(audio_ms / 1000, 3), "segments": segments.height, "rejected": rejects.height,
+             "reject_share": round(rejects.height / total, 4) if total else 0.0,
+             "rejected_by_reason": reject_counts(rejects),
+             "word_timing": {k: int(v) for k, v in segments["timing"].value_counts().iter_rows()},
+             "speech_s": round(speech_ms(segments) / 1000, 3), "elapsed_s": round(time.perf_counter() - started, 3),
+             "cache_hit": False, "code_version": CODE_VERSION}
     return TranscriptionResult(segments, rejects, stats)
 
 
@@ -339,7 +373,7 @@ def _label(df: pl.DataFrame, video_id: str, schema: pl.Schema) -> pl.DataFrame:
     ids = [segment_id(video_id, int(i)) for i in df["segment_index"].to_list()]
     return df.with_columns(
         pl.lit(video_id, dtype=pl.String).alias("video_id"), pl.Series("segment_id", ids, dtype=pl.String),
-        *(pl.lit(SpeechSegment.model_fields[c].default).alias(c) for c in SPEAKER_COLUMNS if c not in df.columns),
+        *(pl.lit(SpeechSegment.model_fields[c].default).alias(c) for c in DERIVED_COLUMNS if c not in df.columns),
     ).select(schema.names()).cast(dict(schema))
 
 

@@ -16,6 +16,7 @@ class RawVideo(Record):
     """Manifest row of an immutable original stored under data/raw/."""
 
     tier: ClassVar[str] = "raw_video"
+    schema_version: ClassVar[int] = 2  # 2: `subs_*` (an existing transcript stored with the original)
     table_rules = (
         ("bytes", "bytes > 0", lambda: pl.col("bytes") > 0),
         ("sha256", "64 hex characters", lambda: pl.col("sha256").str.contains(r"^[0-9a-f]{64}$")),
@@ -39,6 +40,9 @@ class RawVideo(Record):
     chat_source: str | None
     chat_path: str | None
     chat_sha256: str | None
+    subs_source: str | None = None
+    subs_path: str | None = None
+    subs_sha256: str | None = None
     downloaded_at: str
     ytdlp_version: str
 
@@ -81,10 +85,10 @@ class SpeechSegment(Record):
 
     `speaker` is `streamer` for the stream's own voice and `other-N` for guests, game characters and videos; a segment
     is cut where the voice changes. `streamer_p` is the likelihood that the segment is the streamer's voice (1.0 when
-    the speakers were not told apart)."""
+    the speakers were not told apart). `timing` says where the word times come from."""
 
     tier: ClassVar[str] = "speech_segments"
-    schema_version: ClassVar[int] = 2  # 2: `speaker`, `streamer_p`
+    schema_version: ClassVar[int] = 2  # 2: `speaker`, `streamer_p`, `timing`
     table_rules = (
         ("start_ms", "start_ms >= 0", lambda: pl.col("start_ms") >= 0),
         ("end_ms", "end_ms >= start_ms", lambda: pl.col("end_ms") >= pl.col("start_ms")),
@@ -102,6 +106,9 @@ class SpeechSegment(Record):
     compression_ratio: float
     speaker: str = STREAMER
     streamer_p: float = 1.0
+    #: where the word times come from: "asr" (the recognizer), "subtitle" (an existing transcript's own word times)
+    #: or "spread" (a subtitle cue without word times: its words spread evenly over the cue)
+    timing: str = "asr"
 
 
 class Fragment(Record):

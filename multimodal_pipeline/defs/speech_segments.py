@@ -5,6 +5,7 @@ import polars as pl
 import dagster as dg
 
 from multimodal_pipeline.asr import checks, transcribe_full
+from multimodal_pipeline.asr.transcription import subtitles_full
 from multimodal_pipeline.defs.common import Gate, check_from, output, store_rejects, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.speaker import check_streamer_share, label_speakers
@@ -21,10 +22,12 @@ GATES = (
 
 
 @video_asset(GATES, kinds={"faster-whisper", "parquet"}, pool="asr")
-def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, pipeline: PipelineResource):
+def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, raw_video: pl.DataFrame,
+                    pipeline: PipelineResource):
     """Speech segments with word timestamps (faster-whisper, bundled tiny.en by default); guarded segments kept
     as rejects with their reason; each segment labelled with its voice (`speaker`: the streamer or another voice)
-    and cut where the voice changes. The same audio, model and config are never transcribed twice (stage key)."""
+    and cut where the voice changes. The same audio, model and config are never transcribed twice (stage key).
+    With `asr.subtitles` (the inbox line's `subs=`), the transcript stored with the original is the speech instead."""
     row = audio.row(0, named=True)
     last = [0.0]
 
@@ -34,14 +37,25 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, pipe
             context.log.info(f"asr: {100 * fraction:.0f}% of the audio ({audio_s:.0f} s), {speed:.1f}x real time")
 
     asr = pipeline.video_config(context.partition_key).asr
-    result = transcribe_full(row["path"], asr, video_id=context.partition_key, progress=progress,
-                             cache_dir=pipeline.layout.staged / "asr_cache", audio_sha256=row["sha256"])
+    subs = raw_video.row(0, named=True).get("subs_path")
+    if asr.subtitles and subs:
+        context.log.info(f"speech from the stored transcript {subs} (subs={asr.subtitles}), not the ASR")
+        result = subtitles_full(subs, row["duration_ms"], asr, video_id=context.partition_key)
+    else:
+        if asr.subtitles and asr.subtitles != "auto":
+            raise ValueError(f"asr.subtitles={asr.subtitles!r} but no transcript was stored with the original of "
+                             f"{context.partition_key}: list it on the inbox line (subs=...) so that it is stored")
+        if asr.subtitles:
+            context.log.warning("subs=auto: the video came without captions; the ASR transcribes it")
+        result = transcribe_full(row["path"], asr, video_id=context.partition_key, progress=progress,
+                                 cache_dir=pipeline.layout.staged / "asr_cache", audio_sha256=row["sha256"])
     voices = label_speakers(row["path"], result.segments, asr.speakers, audio_sha256=row["sha256"],
                             cache=StageCache(pipeline.layout.stage_cache))
     context.log.info(f"speakers: {voices.stats['voices']} voice(s), streamer share {voices.stats['streamer_share']}, "
                      f"{voices.stats['elapsed_s']} s")
     segments = voices.segments
     yield output(segments, metadata={
+        "source": "subtitles" if result.stats.get("source") == "subtitles" else "asr",
         "stats": dg.MetadataValue.json(result.stats), "cache_hit": bool(result.stats.get("cache_hit")),
         "speakers": dg.MetadataValue.json(voices.stats),
         "speech_s": checks.speech_ms(segments) / 1000,

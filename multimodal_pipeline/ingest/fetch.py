@@ -65,7 +65,14 @@ def _store(tmp_file: Path, folder: Path, suffix: str) -> tuple[Path, str, int]:
     return final, digest, size
 
 
-def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tuple[Path, dict[str, Any], Path | None]:
+#: subtitle files yt-dlp writes beside the media (`media.<lang>.<ext>`); never taken for the media itself
+SUBTITLE_EXTS = (".json3", ".vtt", ".srt", ".ttml", ".srv1", ".srv2", ".srv3")
+
+
+def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log, subs_lang: str | None = None
+                    ) -> tuple[Path, dict[str, Any], Path | None, Path | None]:
+    """(media, info, live-chat replay or None, subtitles or None). With `subs_lang`, the video's subtitles in that
+    language (or its automatic captions), json3 first (it has word times), else WebVTT or SRT."""
     import yt_dlp
 
     if uri.startswith("file://") and not config.allow_file_urls:
@@ -96,8 +103,11 @@ def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tup
         "logger": (ytdlp_log := _YtdlpLog(log)),
         "paths": {"temp": str(work)},
     }
-    if config.youtube_live_chat:
-        opts.update({"writesubtitles": True, "subtitleslangs": ["live_chat"]})
+    langs = (["live_chat"] if config.youtube_live_chat else []) + ([subs_lang] if subs_lang else [])
+    if langs:
+        opts.update({"writesubtitles": True, "subtitleslangs": langs})
+    if subs_lang:
+        opts.update({"writeautomaticsub": True, "subtitlesformat": "json3/vtt/srt/best"})
     try:
         with yt_dlp.YoutubeDL(opts) as ydl:
             info = ydl.extract_info(uri, download=True)
@@ -108,14 +118,16 @@ def _download_ytdlp(uri: str, work: Path, config: IngestConfig, log: Log) -> tup
     except yt_dlp.utils.DownloadError as exc:
         raise IngestError(f"{uri}: download failed: {_clean(exc)}", bool(_TRANSIENT.search(str(exc)))) from exc
     media = [p for p in work.iterdir() if p.name.startswith("media.") and not p.name.endswith(".live_chat.json")
-             and not p.name.endswith(".part")]
+             and not p.name.endswith(".part") and p.suffix not in SUBTITLE_EXTS]
     refused = next((m for m in ytdlp_log.seen if "max-filesize" in m), None)
     if not media and config.max_bytes and refused:  # the server announced a larger size: nothing was downloaded
         raise IngestError(f"{uri}: larger than max_bytes={config.max_bytes} ({refused.split('] ')[-1].strip()})")
     if not media:
         raise IngestError(f"{uri}: yt-dlp finished but wrote no media file")
     chat = next((p for p in work.iterdir() if p.name.endswith(".live_chat.json")), None)
-    return media[0], info or {}, chat
+    subs = sorted((p for p in work.iterdir() if p.name.startswith("media.") and p.suffix in SUBTITLE_EXTS),
+                  key=lambda p: SUBTITLE_EXTS.index(p.suffix))
+    return media[0], info or {}, chat, subs[0] if subs else None
 
 
 class _YtdlpLog:
@@ -144,17 +156,18 @@ def _clean(exc: Exception) -> str:
 
 
 def _fetch_sidecar(uri: str, work: Path, config: IngestConfig, log: Log = lambda _m: None,
-                   sleep: Callable[[float], None] = time.sleep) -> Path:
-    """The chat sidecar copied or downloaded into `work`: at most `max_chat_bytes` (counted while streaming);
-    a failed download (connection refused or reset, a timeout, HTTP 5xx or 429) is retried `retries` times with
-    doubling waits; other HTTP errors fail at once."""
+                   sleep: Callable[[float], None] = time.sleep, kind: str = "chat") -> Path:
+    """The chat (or subtitles) sidecar copied or downloaded into `work`: at most `max_chat_bytes` (counted while
+    streaming); a failed download (connection refused or reset, a timeout, HTTP 5xx or 429) is retried `retries`
+    times with doubling waits; other HTTP errors fail at once."""
     path = local_path(uri)
-    target = work / ("chat" + _suffix(uri.split("?")[0], ".json"))
+    target = work / (kind + _suffix(uri.split("?")[0], ".json"))
+    what = f"{kind} sidecar"
     if path is not None:
         if not path.is_file():
-            raise IngestError(f"chat sidecar not found: {path}")
+            raise IngestError(f"{what} not found: {path}")
         if path.stat().st_size > config.max_chat_bytes:
-            raise IngestError(f"chat sidecar {path}: {path.stat().st_size} bytes exceeds "
+            raise IngestError(f"{what} {path}: {path.stat().st_size} bytes exceeds "
                               f"max_chat_bytes={config.max_chat_bytes}")
         shutil.copyfile(path, target)
         return target
@@ -166,7 +179,7 @@ def _fetch_sidecar(uri: str, work: Path, config: IngestConfig, log: Log = lambda
                 while chunk := resp.read(1 << 20):
                     got += len(chunk)
                     if got > config.max_chat_bytes:
-                        raise IngestError(f"chat sidecar {uri}: more than max_chat_bytes={config.max_chat_bytes} "
+                        raise IngestError(f"{what} {uri}: more than max_chat_bytes={config.max_chat_bytes} "
                                           "bytes; download stopped")
                     f.write(chunk)
                 expected = resp.headers.get("Content-Length")
@@ -175,10 +188,10 @@ def _fetch_sidecar(uri: str, work: Path, config: IngestConfig, log: Log = lambda
             return target
         except urllib.error.HTTPError as exc:
             transient = exc.code >= 500 or exc.code == 429
-            error = IngestError(f"chat sidecar {uri}: HTTP {exc.code} {exc.reason}")
+            error = IngestError(f"{what} {uri}: HTTP {exc.code} {exc.reason}")
         except (urllib.error.URLError, OSError) as exc:
             transient = True
-            error = IngestError(f"chat sidecar {uri}: cannot be fetched ({getattr(exc, 'reason', exc)})")
+            error = IngestError(f"{what} {uri}: cannot be fetched ({getattr(exc, 'reason', exc)})")
         if not transient or attempt == config.retries:
             raise IngestError(f"{error} (after {attempt + 1} attempts)" if attempt else str(error), transient)
         log(f"{error}; trying again in {wait:.1f} s ({attempt + 1}/{config.retries})")
@@ -208,17 +221,23 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
             f"{ledger.torn_path}; {torn[:160]!r}")
     known = ledger.latest(entry.video_id, "video")
     known_chat = ledger.latest(entry.video_id, "chat")
-    if known is not None and Path(known.path).exists() and (entry.chat is None or known_chat is not None):
-        ledger.verify(known)
-        if known_chat is not None:
-            ledger.verify(known_chat)
+    known_subs = ledger.latest(entry.video_id, "subs")
+    # `subs=auto` finds no captions on many videos: a stored video without them is complete
+    subs_done = entry.subs in (None, "auto") or known_subs is not None
+    if known is not None and Path(known.path).exists() and (entry.chat is None or known_chat is not None) \
+            and subs_done:
+        for stored in (known, known_chat, known_subs):
+            if stored is not None:
+                ledger.verify(stored)
         log(f"original already stored and verified: {known.path}; nothing downloaded")
         info: dict[str, Any] = {"title": None, "extractor": "stored"}
         prior = _prior_info(raw_root, known.sha256)
-        return _manifest(entry, known, prior or info, known_chat)
+        return _manifest(entry, known, prior or info, known_chat, known_subs)
 
     with OwnedDir(raw_root, f"{TMP_PREFIX}{entry.video_id}@") as work:  # '@' is in no video id
         chat_tmp = _fetch_sidecar(entry.chat, work, config, log) if entry.chat else None
+        subs_tmp = (_fetch_sidecar(entry.subs, work, config, log, kind="subs")
+                    if entry.subs not in (None, "auto") else None)
         path = local_path(entry.uri)
         if path is not None and not entry.uri.startswith("file://"):
             if not path.is_file():
@@ -228,9 +247,15 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
             media_tmp = work / ("media" + _suffix(path.name, ".bin"))
             shutil.copyfile(path, media_tmp)
             info = {"title": path.stem, "extractor": "local", "webpage_url": str(path)}
+            if entry.subs == "auto":
+                log("subs=auto: a local file has no captions to fetch; the ASR transcribes it")
         else:
-            media_tmp, info, yt_chat = _download_ytdlp(entry.uri, work, config, log)
+            lang = (entry.lang if entry.lang not in (None, "auto") else "en") if entry.subs == "auto" else None
+            media_tmp, info, yt_chat, yt_subs = _download_ytdlp(entry.uri, work, config, log, lang)
             chat_tmp = chat_tmp or yt_chat
+            subs_tmp = subs_tmp or yt_subs
+            if entry.subs == "auto":
+                log(f"subs=auto: {'captions ' + yt_subs.name if yt_subs else 'no captions'} found")
         if config.max_bytes and media_tmp.stat().st_size > config.max_bytes:
             raise IngestError(f"{entry.uri}: {media_tmp.stat().st_size} bytes exceeds max_bytes={config.max_bytes}")
         try:  # refuse empty, truncated or non-media files before anything lands in data/raw
@@ -245,8 +270,12 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
                                        entry.chat or f"{entry.uri}#live_chat")
         else:
             known_chat = None
+        if subs_tmp is not None:
+            subs_final, subs_digest, subs_size = _store(subs_tmp, raw_root / "subs", _suffix(subs_tmp.name, ".vtt"))
+            known_subs = ledger.append(entry.video_id, "subs", subs_final, subs_digest, subs_size,
+                                       entry.subs if entry.subs != "auto" else f"{entry.uri}#captions")
         _save_info(raw_root, digest, info)
-        return _manifest(entry, known, info, known_chat)
+        return _manifest(entry, known, info, known_chat, known_subs)
 
 
 def _info_path(raw_root: Path, digest: str) -> Path:
@@ -264,7 +293,8 @@ def _prior_info(raw_root: Path, digest: str) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _manifest(entry: InboxEntry, video: LedgerEntry, info: dict[str, Any], chat: LedgerEntry | None) -> RawVideo:
+def _manifest(entry: InboxEntry, video: LedgerEntry, info: dict[str, Any], chat: LedgerEntry | None,
+              subs: LedgerEntry | None = None) -> RawVideo:
     media = probe(video.path)
     return RawVideo(
         video_id=entry.video_id, source_uri=entry.uri, path=video.path, sha256=video.sha256, bytes=video.bytes,
@@ -275,5 +305,7 @@ def _manifest(entry: InboxEntry, video: LedgerEntry, info: dict[str, Any], chat:
         uploader=info.get("uploader") or info.get("channel"),
         chat_source=chat.source_uri if chat else None, chat_path=chat.path if chat else None,
         chat_sha256=chat.sha256 if chat else None,
+        subs_source=subs.source_uri if subs else None, subs_path=subs.path if subs else None,
+        subs_sha256=subs.sha256 if subs else None,
         downloaded_at=video.recorded_at, ytdlp_version=_ytdlp_version(),
     )
