@@ -429,6 +429,27 @@ def test_inbox_line_options_reach_the_video_config(tmp_path):
     assert video_overrides(registry, "not-registered") == {}
 
 
+def test_inbox_voice_and_subs_options(tmp_path):
+    """`voice=` (a reference clip of the streamer) and `subs=` (a transcript, or `auto`) reach the ASR section;
+    relative paths are taken from the inbox file's folder; a URL is no reference clip."""
+    from multimodal_pipeline.settings import with_overrides
+    from multimodal_pipeline.contracts.config import PipelineConfig
+
+    inbox = tmp_path / "list.txt"
+    inbox.write_text("https://example.org/a.mp4 id=a voice=clips/me.wav subs=a.en.vtt\n"
+                     "https://example.org/b.mp4 id=b subs=auto\n"
+                     "https://example.org/c.mp4 id=c voice=https://example.org/me.wav\n")
+    entries, errors = parse_uri_list(inbox)
+    a, b = entries
+    assert a.voice == str(tmp_path / "clips" / "me.wav") and a.subs == str(tmp_path / "a.en.vtt")
+    assert b.subs == "auto" and b.voice is None
+    assert [(e.line, "not a URL" in e.reason) for e in errors] == [(3, True)]
+    config = with_overrides(PipelineConfig(), a.config_overrides())
+    assert config.asr.speakers.reference == a.voice and config.asr.subtitles == a.subs
+    # the other speaker settings keep their values: a sub-section is merged, not replaced
+    assert config.asr.speakers.hop_ms == PipelineConfig().asr.speakers.hop_ms and config.asr.language == "en"
+
+
 def test_chat_offset_and_start_apply_to_an_irc_log_through_dagster(data_root, sample_mp4):
     """An IRC log with wall-clock times: `start=` places it on the video's clock, `chat_offset=` shifts it."""
     start = 1707418805000

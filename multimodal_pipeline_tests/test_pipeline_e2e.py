@@ -27,9 +27,9 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
         result = materialize_partition(defs, instance, "e2e")
     assert result.success
     checks = {f"{e.asset_key.to_user_string()}.{e.check_name}": e.passed for e in result.get_asset_check_evaluations()}
-    # one step per tier, each with its gates: raw 1, audio 2, chat 2, speech 4, alignment 1, curation 5, training 1,
+    # one step per tier, each with its gates: raw 1, audio 2, chat 2, speech 5, alignment 1, curation 5, training 1,
     # evaluation 1
-    assert len(checks) == 17 and all(checks.values()), checks
+    assert len(checks) == 18 and all(checks.values()), checks
     steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
     assert steps == {"raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs", "curated_snapshot",
                      "adapter_checkpoint", "eval_report"}
@@ -131,3 +131,59 @@ def test_video_without_chat_completes_its_speech_tiers_and_warns(data_root, tmp_
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "adapter_checkpoint" not in materialized and "eval_report" not in materialized
     assert stream.video.exists()
+
+
+def _vtt_from_script(script: dict) -> str:
+    """The generator's script as a user's WebVTT subtitles: one cue per utterance, no word times."""
+    def ts(ms: int) -> str:
+        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+    cues = [f"{ts(u['start_ms'])} --> {ts(u['end_ms'])}\n{u['text']}\n" for u in script["utterances"]]
+    return "WEBVTT\n\n" + "\n".join(cues)
+
+
+@pytest.mark.slow
+def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path):
+    """A page whose video has a subtitle track and a guest who answers questions: `subs=auto` lets yt-dlp fetch the
+    captions with the video (stored beside the original, in the ledger), the speech tier reads them instead of the
+    ASR, the speaker model labels the guest's cues, and alignment and curation run with the same gates; no question
+    the guest answered becomes a pair."""
+    from multimodal_pipeline.ingest.ledger import Ledger
+    from multimodal_pipeline.synth import StreamSpec, generate_stream
+
+    site = tmp_path / "site"
+    stream = generate_stream(site, StreamSpec(seed=3, duration_s=240, name="subs", guest_voice="en-us+Annie",
+                                              guest_answer_share=0.3))
+    (site / "subs.en.vtt").write_text(_vtt_from_script(stream.load_script()))
+    (site / "vod.html").write_text('<!DOCTYPE html><html><head><title>VOD</title></head><body><video controls '
+                                   'src="subs.mp4"><track kind="subtitles" src="subs.en.vtt" srclang="en"></video>'
+                                   '</body></html>')
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("curate:\n  split_block_ms: 15000\n")  # a short video still fills three splits
+    instance = dg.DagsterInstance.ephemeral()
+    with serve_directory(site) as base:
+        defs, _ = add_videos(data_root, [f"{base}/vod.html chat={base}/{stream.chat['youtube_live_chat'].name} "
+                                         "subs=auto id=subs"], instance, config_file=config)
+        result = materialize_partition(defs, instance, "subs", selection=[
+            "raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs", "curated_snapshot"])
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert len(checks) == 16 and all(checks.values()), checks
+    store = TableStore(data_root / "staged" / "tables")
+    raw = store.read("raw_video", "subs").row(0, named=True)
+    assert raw["subs_path"].endswith(".vtt") and raw["subs_source"].endswith("#captions")
+    assert Ledger(data_root / "raw").latest("subs", "subs").sha256 == raw["subs_sha256"]
+    speech_mat = instance.get_latest_materialization_event(dg.AssetKey("speech_segments")).asset_materialization
+    assert speech_mat.metadata["source"].value == "subtitles"
+    assert speech_mat.metadata["speakers"].data["voices"] == 2
+    speech = store.read("speech_segments", "subs")
+    assert set(speech["timing"]) == {"spread"}
+    guest_lines = {u["text"] for u in stream.load_script()["utterances"] if u["voice"] == "guest"}
+    labelled = dict(zip(speech["text"].to_list(), speech["speaker"].to_list(), strict=True))
+    on_guest = [labelled[t] != "streamer" for t in guest_lines if t in labelled]
+    assert len(on_guest) >= 5 and sum(on_guest) >= 0.9 * len(on_guest)
+    truth = stream.load_truth()
+    guest_questions = {m["text"] for m in truth["messages"] if m.get("answered_by") == "guest"}
+    accepted = store.read("aligned_pairs", "subs").filter(pl.col("accepted"))
+    assert guest_questions and accepted.height >= 1 and not set(accepted["prompt"]) & guest_questions
+    assert store.read("curated_snapshot", "subs").height >= 1

@@ -37,7 +37,7 @@ def test_qa_summary_is_true_per_video(data_root, tmp_path):
     assert set(statuses["video_id"]) == {"tone", "gone"}
     meta = result.asset_materializations_for_node("qa_summary")[0].metadata
     assert meta["videos"].value == 2 and meta["videos_failing"].value == 2
-    assert "| gone | 0 | 0 | 0 | 17 | raw_has_audio_stream: the step failed" in meta["summary"].value
+    assert "| gone | 0 | 0 | 0 | 18 | raw_has_audio_stream: the step failed" in meta["summary"].value
     assert (data_root / "artifacts" / "qa" / "summary.md").read_text().startswith("# QA per video")
 
 

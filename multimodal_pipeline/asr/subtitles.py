@@ -170,12 +170,12 @@ def read_subtitles(path: str | Path, video_id: str, start_ms: int = 0, end_ms: i
     by -start_ms), in time order."""
     text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
     head = text.lstrip()[:10]
-    if head.startswith("{"):
+    if head.startswith("{") or Path(path).suffix.lower() == ".json3":
         rows = _json3(path, text, video_id)
     else:
         lines = text.splitlines()
         rows, previous = [], []
-        vtt = head.startswith("WEBVTT")
+        vtt = head.startswith("WEBVTT") or Path(path).suffix.lower() == ".vtt"
         for number, a, b, payload in (_cues_vtt(path, lines) if vtt else _cues_srt(path, lines)):
             if b < a:
                 raise SubtitleError(path, number, "cue ends before it starts")
