@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "align": ["benchmarks.bench_align"],
     "align_quality": ["benchmarks.eval_align"],
     "align_null": ["benchmarks.null_align"],
+    "speakers": ["benchmarks.eval_speakers"],
     "dedup": ["benchmarks.bench_dedup"],
     "orchestration": ["benchmarks.bench_orchestration"],
     "e2e": ["benchmarks.bench_e2e"],

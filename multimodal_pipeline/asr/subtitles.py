@@ -57,46 +57,23 @@ def _row(video_id: str, n: int, words: list[dict[str, Any]], a: int, b: int, tim
             "compression_ratio": 1.0, "timing": timing}
 
 
-def _cues_srt(path: str | Path, lines: list[str]) -> list[tuple[int, int, int, str]]:
-    """(line number, start, end, text) of every SRT cue."""
-    cues, i = [], 0
+def _cues(path: str | Path, lines: list[str], timing: re.Pattern[str], example: str, first: int = 0,
+          skip: tuple[str, ...] = ()) -> list[tuple[int, int, int, str]]:
+    """(line number, start, end, payload lines joined by newlines) of every cue; blocks starting with `skip` words
+    (WebVTT's NOTE, STYLE, REGION) are passed over."""
+    cues, i = [], first
     while i < len(lines):
         line = lines[i].strip()
-        if "-->" not in line:
-            i += 1
-            continue
-        m = _SRT_TIME.match(line)
-        if not m:
-            raise SubtitleError(path, i + 1, f"cannot read the cue timing {line!r} (expected 00:00:01,000 --> "
-                                "00:00:02,500)")
-        number = i + 1
-        text_lines = []
-        i += 1
-        while i < len(lines) and lines[i].strip():
-            text_lines.append(lines[i].strip())
-            i += 1
-        cues.append((number, _ms(*m.groups()[:4]), _ms(*m.groups()[4:]), " ".join(text_lines)))
-    return cues
-
-
-def _cues_vtt(path: str | Path, lines: list[str]) -> list[tuple[int, int, int, str]]:
-    """(line number, start, end, raw payload with its inline tags) of every WebVTT cue; NOTE/STYLE blocks skipped."""
-    if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
-        raise SubtitleError(path, 1, "a WebVTT file starts with the line WEBVTT")
-    cues, i = [], 1
-    while i < len(lines):
-        line = lines[i].strip()
-        if line.startswith(("NOTE", "STYLE", "REGION")):
+        if skip and line.startswith(skip):
             while i < len(lines) and lines[i].strip():
                 i += 1
             continue
         if "-->" not in line:
             i += 1
             continue
-        m = _VTT_TIME.match(line)
+        m = timing.match(line)
         if not m:
-            raise SubtitleError(path, i + 1, f"cannot read the cue timing {line!r} (expected 00:00:01.000 --> "
-                                "00:00:02.500)")
+            raise SubtitleError(path, i + 1, f"cannot read the cue timing {line!r} (expected {example})")
         number = i + 1
         payload = []
         i += 1
@@ -105,6 +82,16 @@ def _cues_vtt(path: str | Path, lines: list[str]) -> list[tuple[int, int, int, s
             i += 1
         cues.append((number, _ms(*m.groups()[:4]), _ms(*m.groups()[4:]), "\n".join(payload)))
     return cues
+
+
+def _cues_srt(path: str | Path, lines: list[str]) -> list[tuple[int, int, int, str]]:
+    return _cues(path, lines, _SRT_TIME, "00:00:01,000 --> 00:00:02,500")
+
+
+def _cues_vtt(path: str | Path, lines: list[str]) -> list[tuple[int, int, int, str]]:
+    if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
+        raise SubtitleError(path, 1, "a WebVTT file starts with the line WEBVTT")
+    return _cues(path, lines, _VTT_TIME, "00:00:01.000 --> 00:00:02.500", 1, ("NOTE", "STYLE", "REGION"))
 
 
 def _clean(text: str) -> str:
