@@ -133,28 +133,34 @@ def test_video_without_chat_completes_its_speech_tiers_and_warns(data_root, tmp_
     assert stream.video.exists()
 
 
-def _vtt_from_script(script: dict) -> str:
-    """The generator's script as a user's WebVTT subtitles: one cue per utterance, no word times."""
-    def ts(ms: int) -> str:
-        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+def _subtitles_from_script(script: dict, fmt: str) -> str:
+    """The generator's script as a user's subtitles (WebVTT or SRT): one cue per utterance, no word times."""
+    sep = "." if fmt == "vtt" else ","
 
-    cues = [f"{ts(u['start_ms'])} --> {ts(u['end_ms'])}\n{u['text']}\n" for u in script["utterances"]]
-    return "WEBVTT\n\n" + "\n".join(cues)
+    def ts(ms: int) -> str:
+        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}{sep}{ms % 1000:03d}"
+
+    number = (lambda k: "") if fmt == "vtt" else (lambda k: f"{k}\n")
+    cues = [f"{number(k)}{ts(u['start_ms'])} --> {ts(u['end_ms'])}\n{u['text']}\n"
+            for k, u in enumerate(script["utterances"], 1)]
+    return ("WEBVTT\n\n" if fmt == "vtt" else "") + "\n".join(cues)
 
 
 @pytest.mark.slow
-def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path):
-    """A page whose video has a subtitle track and a guest who answers questions: `subs=auto` lets yt-dlp fetch the
-    captions with the video (stored beside the original, in the ledger), the speech tier reads them instead of the
-    ASR, the speaker model labels the guest's cues, and alignment and curation run with the same gates; no question
-    the guest answered becomes a pair."""
+@pytest.mark.parametrize("how", ["auto", "srt"])
+def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path, how):
+    """A guest who answers questions, and subtitles: `subs=auto` on a page whose video has a WebVTT track (yt-dlp
+    fetches the captions with the video), or `subs=<URL>` of an SRT. The transcript is stored beside the original (in
+    the ledger), the speech tier reads it instead of the ASR, the speaker model labels the guest's cues, and
+    alignment and curation run with the same gates; no question the guest answered becomes a pair."""
     from multimodal_pipeline.ingest.ledger import Ledger
     from multimodal_pipeline.synth import StreamSpec, generate_stream
 
     site = tmp_path / "site"
     stream = generate_stream(site, StreamSpec(seed=3, duration_s=240, name="subs", guest_voice="en-us+Annie",
                                               guest_answer_share=0.3))
-    (site / "subs.en.vtt").write_text(_vtt_from_script(stream.load_script()))
+    (site / "subs.en.vtt").write_text(_subtitles_from_script(stream.load_script(), "vtt"))
+    (site / "subs.en.srt").write_text(_subtitles_from_script(stream.load_script(), "srt"))
     (site / "vod.html").write_text('<!DOCTYPE html><html><head><title>VOD</title></head><body><video controls '
                                    'src="subs.mp4"><track kind="subtitles" src="subs.en.vtt" srclang="en"></video>'
                                    '</body></html>')
@@ -162,8 +168,9 @@ def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path):
     config.write_text("curate:\n  split_block_ms: 15000\n")  # a short video still fills three splits
     instance = dg.DagsterInstance.ephemeral()
     with serve_directory(site) as base:
-        defs, _ = add_videos(data_root, [f"{base}/vod.html chat={base}/{stream.chat['youtube_live_chat'].name} "
-                                         "subs=auto id=subs"], instance, config_file=config)
+        line = (f"{base}/vod.html subs=auto" if how == "auto" else f"{base}/subs.mp4 subs={base}/subs.en.srt")
+        defs, _ = add_videos(data_root, [f"{line} chat={base}/{stream.chat['youtube_live_chat'].name} id=subs"],
+                             instance, config_file=config)
         result = materialize_partition(defs, instance, "subs", selection=[
             "raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs", "curated_snapshot"])
     assert result.success
@@ -171,7 +178,10 @@ def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path):
     assert len(checks) == 16 and all(checks.values()), checks
     store = TableStore(data_root / "staged" / "tables")
     raw = store.read("raw_video", "subs").row(0, named=True)
-    assert raw["subs_path"].endswith(".vtt") and raw["subs_source"].endswith("#captions")
+    if how == "auto":
+        assert raw["subs_path"].endswith(".vtt") and raw["subs_source"].endswith("#captions")
+    else:
+        assert raw["subs_path"].endswith(".srt") and raw["subs_source"].endswith("/subs.en.srt")
     assert Ledger(data_root / "raw").latest("subs", "subs").sha256 == raw["subs_sha256"]
     speech_mat = instance.get_latest_materialization_event(dg.AssetKey("speech_segments")).asset_materialization
     assert speech_mat.metadata["source"].value == "subtitles"
