@@ -32,8 +32,14 @@ def _resemblyzer() -> Any:
 
 
 def model_path() -> Path:
-    """The encoder's weights file inside the installed package."""
-    return Path(_resemblyzer().__file__).parent / "pretrained.pt"
+    """The encoder's weights file inside the installed package (found without importing the package: importing it
+    loads librosa and numba, seconds that a cached re-run should not pay)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("resemblyzer")
+    if spec is None or spec.origin is None:
+        _resemblyzer()  # raises the error that says what to install
+    return Path(spec.origin).parent / "pretrained.pt"
 
 
 @functools.lru_cache(maxsize=1)
