@@ -70,6 +70,8 @@ def run_once(defs, instance, key: str, sampler: RssSampler) -> dict:
     speech = instance.get_latest_materialization_event(dg.AssetKey("speech_segments")).asset_materialization.metadata
     figures["transcribe_s"] = speech["stats"].data.get("transcribe_s")
     figures["speakers_s"] = speech["speakers"].data.get("elapsed_s")
+    figures["speakers_cache_hit"] = speech["speakers"].data.get("cache_hit")
+    figures["speakers_key"] = speech["speakers"].data.get("stage_key")
     figures["peak_rss_mib"] = {s.step_key: sampler.peak(s.start_time, s.end_time)
                                for s in instance.get_run_step_stats(result.run_id) if s.start_time and s.end_time}
     return figures

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from multimodal_pipeline.asr.transcription import compression_ratio, decode_audio
+from multimodal_pipeline.asr.transcription import compression_ratio
 from multimodal_pipeline.contracts import STREAMER, SpeechSegment, frame_from_records
 from multimodal_pipeline.contracts.speaker_config import SpeakerConfig
 from multimodal_pipeline.speaker import encoder
@@ -216,12 +216,13 @@ def label_speakers(audio_path: str | Path, segments: pl.DataFrame, config: Speak
         record, table = hit
         return SpeakerResult(table.cast(dict(segments.schema)), {**record, "cache_hit": True})
     device = encoder.resolve_device(config.device)
-    audio = decode_audio(audio_path) if samples is None else samples
+    audio = encoder.read_audio(audio_path) if samples is None else samples
     starts, ends, emb = encoder.embed_regions(audio, merged_regions(segments), config.hop_ms, device)
-    ref_emb = encoder.embed_clip(decode_audio(reference), device) if reference else None
+    ref_emb = encoder.embed_clip(encoder.read_audio(reference), device) if reference else None
     voices = find_voices(emb, (ends - starts).astype(float), config, ref_emb)
     labelled = label_segments(segments, starts, emb, voices, config)
-    stats = _stats(labelled, voices, len(emb), config, reference, started, enabled=True, device=device)
+    stats = {**_stats(labelled, voices, len(emb), config, reference, started, enabled=True, device=device),
+             "stage_key": key}
     if cache is not None:
         cache.put(STAGE, key, stats, labelled)
     return SpeakerResult(labelled, {**stats, "cache_hit": False})

@@ -58,9 +58,13 @@ def config_hash(config: Any) -> str:
 
 
 def frame_sha256(df) -> str:
-    """sha256 of a Polars DataFrame's Arrow IPC bytes (uncompressed): equal tables give equal digests."""
+    """sha256 of a Polars DataFrame's Arrow IPC bytes (uncompressed, one chunk, plain offsets-and-data strings): equal
+    tables give equal digests. Polars' default string views lay their buffers out by how the strings were built, so
+    the same table computed and the same table read back from a file could hash differently."""
     import io
 
+    import polars as pl
+
     buf = io.BytesIO()
-    df.write_ipc(buf, compression="uncompressed")
+    df.rechunk().write_ipc(buf, compression="uncompressed", compat_level=pl.CompatLevel.oldest())
     return sha256_bytes(buf.getvalue())
