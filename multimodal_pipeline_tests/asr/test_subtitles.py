@@ -105,3 +105,30 @@ def test_subtitles_full_same_contract_and_guards(tmp_path):
     assert result.rejects["reason"].to_list() == ["ngram_loop"]
     assert result.stats["cues_after_audio_end"] == 1 and result.stats["word_timing"] == {"spread": 2}
     assert result.segments.filter(pl.col("timing") != "spread").height == 0
+
+
+def test_a_real_srt_runs_through_alignment_and_curation():
+    """A real stream's SRT (dokiscripts) as the speech source, through the guards, alignment and curation, against
+    the real chat of an unrelated Twitch VOD: the same code and gates as ASR speech. (Every pair here is false: at
+    this placement of the two streams 5 are accepted in 50 minutes, see the README's null test; the precision bound
+    is tested on the placement the null test uses, in test_align.)"""
+    from multimodal_pipeline.align import align_full
+    from multimodal_pipeline.chat import parse_chat
+    from multimodal_pipeline.contracts.align_config import AlignConfig
+    from multimodal_pipeline.contracts.curate_config import CurateConfig
+    from multimodal_pipeline.curate import checks, curate_video
+    from multimodal_pipeline.curate.filters import prompt_filter
+
+    srt = real_fixture("duckautomata__dokiscripts-data/20240329_twitch_v2105205489.srt")
+    chat = parse_chat(real_fixture("charlie-collard__twitch-chat-replay/1087079172.json"), "real").events
+    audio_ms = int(chat["ts_ms"].max()) + 60_000
+    speech = subtitles_full(srt, audio_ms, video_id="real")
+    assert speech.segments.height > 300 and speech.stats["cues_after_audio_end"] > 0
+    config = AlignConfig()
+    pairs, _, _ = align_full(speech.segments, chat, config, "real",
+                             prompt_filter(CurateConfig(), config.prompt_filters))
+    accepted = pairs.filter(pl.col("accepted"))
+    assert pairs.height > 1000 and set(pairs["reject_reason"].drop_nulls()) >= {"below_threshold"}
+    result = curate_video(pairs, chat, speech.segments, "real")
+    assert result.samples.height <= accepted.height
+    assert checks.check_schema(result.samples)[0] and checks.check_no_pii(result.samples)[0]
