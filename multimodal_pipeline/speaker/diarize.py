@@ -209,6 +209,9 @@ def label_speakers(audio_path: str | Path, segments: pl.DataFrame, config: Speak
     if not config.enabled or segments.height == 0:
         stats = _stats(segments, None, 0, config, reference, started, enabled=config.enabled)
         return SpeakerResult(segments, stats)
+    if reference and not Path(reference).is_file():
+        raise FileNotFoundError(f"speaker reference clip not found: {reference} (asr.speakers.reference, or voice= on "
+                                "the inbox line)")
     ref_sha = sha256_file(reference) if reference else ""
     key = stage_key(STAGE, [audio_sha256 or sha256_file(audio_path), frame_sha256(segments), encoder.model_sha256(),
                             ref_sha], config_hash(config.model_copy(update={"reference": None})), CODE_VERSION)
@@ -222,7 +225,7 @@ def label_speakers(audio_path: str | Path, segments: pl.DataFrame, config: Speak
     voices = find_voices(emb, (ends - starts).astype(float), config, ref_emb)
     labelled = label_segments(segments, starts, emb, voices, config)
     stats = {**_stats(labelled, voices, len(emb), config, reference, started, enabled=True, device=device),
-             "stage_key": key}
+             "stage_key": key, "reference_sha256": ref_sha or None}
     if cache is not None:
         cache.put(STAGE, key, stats, labelled)
     return SpeakerResult(labelled, {**stats, "cache_hit": False})

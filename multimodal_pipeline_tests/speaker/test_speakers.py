@@ -153,6 +153,9 @@ def test_reference_clip_names_the_streamer(two_voices, tmp_path):
     missing = label_speakers(stream.video, segments, reference=jfk)
     assert not missing.stats["streamer_found"] and STREAMER not in set(missing.segments["speaker"])
     assert not check_streamer_share(missing.stats, 0.5)[0]
+    assert result.stats["reference_sha256"] and result.stats["reference"] == str(clip)
+    with pytest.raises(FileNotFoundError, match="speaker reference clip not found: .*nowhere.wav"):
+        label_speakers(stream.video, segments, reference=tmp_path / "nowhere.wav")
 
 
 @pytest.mark.slow
