@@ -150,9 +150,14 @@ def _subtitles_from_script(script: dict, fmt: str) -> str:
 @pytest.mark.parametrize("how", ["auto", "srt"])
 def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path, how):
     """A guest who answers questions, and subtitles: `subs=auto` on a page whose video has a WebVTT track (yt-dlp
-    fetches the captions with the video), or `subs=<URL>` of an SRT. The transcript is stored beside the original (in
-    the ledger), the speech tier reads it instead of the ASR, the speaker model labels the guest's cues, and
-    alignment and curation run with the same gates; no question the guest answered becomes a pair."""
+    fetches the captions with the video), or `subs=<URL>` of an SRT with `voice=` a clip of the streamer. The
+    transcript (and the clip) are stored beside the original (in the ledger), the speech tier reads the transcript
+    instead of the ASR, the speaker model labels the guest's cues, and alignment and curation run with the same
+    gates; no question the guest answered becomes a pair."""
+    import soundfile
+
+    from multimodal_pipeline.synth.tts import Speaker
+
     from multimodal_pipeline.ingest.ledger import Ledger
     from multimodal_pipeline.synth import StreamSpec, generate_stream
 
@@ -161,6 +166,9 @@ def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path, how):
                                               guest_answer_share=0.3))
     (site / "subs.en.vtt").write_text(_subtitles_from_script(stream.load_script(), "vtt"))
     (site / "subs.en.srt").write_text(_subtitles_from_script(stream.load_script(), "srt"))
+    with Speaker("en-us") as streamer:  # the streamer's own voice, saying something else
+        clip = streamer.say("Hi chat, it is me, the streamer, welcome back to another evening on the channel.")
+    soundfile.write(tmp_path / "me.wav", clip.samples, clip.sample_rate)
     (site / "vod.html").write_text('<!DOCTYPE html><html><head><title>VOD</title></head><body><video controls '
                                    'src="subs.mp4"><track kind="subtitles" src="subs.en.vtt" srclang="en"></video>'
                                    '</body></html>')
@@ -168,7 +176,8 @@ def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path, how):
     config.write_text("curate:\n  split_block_ms: 15000\n")  # a short video still fills three splits
     instance = dg.DagsterInstance.ephemeral()
     with serve_directory(site) as base:
-        line = (f"{base}/vod.html subs=auto" if how == "auto" else f"{base}/subs.mp4 subs={base}/subs.en.srt")
+        line = (f"{base}/vod.html subs=auto" if how == "auto"
+                else f"{base}/subs.mp4 subs={base}/subs.en.srt voice={tmp_path / 'me.wav'}")
         defs, _ = add_videos(data_root, [f"{line} chat={base}/{stream.chat['youtube_live_chat'].name} id=subs"],
                              instance, config_file=config)
         result = materialize_partition(defs, instance, "subs", selection=[
@@ -180,12 +189,16 @@ def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path, how):
     raw = store.read("raw_video", "subs").row(0, named=True)
     if how == "auto":
         assert raw["subs_path"].endswith(".vtt") and raw["subs_source"].endswith("#captions")
+        assert raw["voice_path"] is None
     else:
         assert raw["subs_path"].endswith(".srt") and raw["subs_source"].endswith("/subs.en.srt")
+        assert raw["voice_path"].startswith(str(data_root / "raw" / "voices"))
+        assert Ledger(data_root / "raw").latest("subs", "voice").sha256 == raw["voice_sha256"]
     assert Ledger(data_root / "raw").latest("subs", "subs").sha256 == raw["subs_sha256"]
     speech_mat = instance.get_latest_materialization_event(dg.AssetKey("speech_segments")).asset_materialization
     assert speech_mat.metadata["source"].value == "subtitles"
     assert speech_mat.metadata["speakers"].data["voices"] == 2
+    assert speech_mat.metadata["speakers"].data["reference"] == raw["voice_path"]
     speech = store.read("speech_segments", "subs")
     assert set(speech["timing"]) == {"spread"}
     guest_lines = {u["text"] for u in stream.load_script()["utterances"] if u["voice"] == "guest"}

@@ -16,7 +16,7 @@ class RawVideo(Record):
     """Manifest row of an immutable original stored under data/raw/."""
 
     tier: ClassVar[str] = "raw_video"
-    schema_version: ClassVar[int] = 2  # 2: `subs_*` (an existing transcript stored with the original)
+    schema_version: ClassVar[int] = 2  # 2: `subs_*` (an existing transcript), `voice_*` (a reference clip)
     table_rules = (
         ("bytes", "bytes > 0", lambda: pl.col("bytes") > 0),
         ("sha256", "64 hex characters", lambda: pl.col("sha256").str.contains(r"^[0-9a-f]{64}$")),
@@ -43,6 +43,8 @@ class RawVideo(Record):
     subs_source: str | None = None
     subs_path: str | None = None
     subs_sha256: str | None = None
+    voice_path: str | None = None  # a clip of the streamer's voice (`voice=`), the speakers' reference
+    voice_sha256: str | None = None
     downloaded_at: str
     ytdlp_version: str
 

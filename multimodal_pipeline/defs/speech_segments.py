@@ -37,7 +37,8 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, raw_
             context.log.info(f"asr: {100 * fraction:.0f}% of the audio ({audio_s:.0f} s), {speed:.1f}x real time")
 
     asr = pipeline.video_config(context.partition_key).asr
-    subs = raw_video.row(0, named=True).get("subs_path")
+    raw = raw_video.row(0, named=True)
+    subs = raw.get("subs_path")
     if asr.subtitles and subs:
         context.log.info(f"speech from the stored transcript {subs} (subs={asr.subtitles}), not the ASR")
         result = subtitles_full(subs, row["duration_ms"], asr, video_id=context.partition_key)
@@ -50,7 +51,8 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, raw_
         result = transcribe_full(row["path"], asr, video_id=context.partition_key, progress=progress,
                                  cache_dir=pipeline.layout.staged / "asr_cache", audio_sha256=row["sha256"])
     voices = label_speakers(row["path"], result.segments, asr.speakers, audio_sha256=row["sha256"],
-                            cache=StageCache(pipeline.layout.stage_cache))
+                            cache=StageCache(pipeline.layout.stage_cache),
+                            reference=raw.get("voice_path"))  # the stored copy of `voice=`, if any
     context.log.info(f"speakers: {voices.stats['voices']} voice(s), streamer share {voices.stats['streamer_share']}, "
                      f"{voices.stats['elapsed_s']} s")
     segments = voices.segments

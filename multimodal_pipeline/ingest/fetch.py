@@ -222,22 +222,24 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
     known = ledger.latest(entry.video_id, "video")
     known_chat = ledger.latest(entry.video_id, "chat")
     known_subs = ledger.latest(entry.video_id, "subs")
+    known_voice = ledger.latest(entry.video_id, "voice")
     # `subs=auto` finds no captions on many videos: a stored video without them is complete
     subs_done = entry.subs in (None, "auto") or known_subs is not None
     if known is not None and Path(known.path).exists() and (entry.chat is None or known_chat is not None) \
-            and subs_done:
-        for stored in (known, known_chat, known_subs):
+            and subs_done and (entry.voice is None or known_voice is not None):
+        for stored in (known, known_chat, known_subs, known_voice):
             if stored is not None:
                 ledger.verify(stored)
         log(f"original already stored and verified: {known.path}; nothing downloaded")
         info: dict[str, Any] = {"title": None, "extractor": "stored"}
         prior = _prior_info(raw_root, known.sha256)
-        return _manifest(entry, known, prior or info, known_chat, known_subs)
+        return _manifest(entry, known, prior or info, known_chat, known_subs, known_voice)
 
     with OwnedDir(raw_root, f"{TMP_PREFIX}{entry.video_id}@") as work:  # '@' is in no video id
         chat_tmp = _fetch_sidecar(entry.chat, work, config, log) if entry.chat else None
         subs_tmp = (_fetch_sidecar(entry.subs, work, config, log, kind="subs")
                     if entry.subs not in (None, "auto") else None)
+        voice_tmp = _fetch_sidecar(entry.voice, work, config, log, kind="voice") if entry.voice else None
         path = local_path(entry.uri)
         if path is not None and not entry.uri.startswith("file://"):
             if not path.is_file():
@@ -274,8 +276,12 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
             subs_final, subs_digest, subs_size = _store(subs_tmp, raw_root / "subs", _suffix(subs_tmp.name, ".vtt"))
             known_subs = ledger.append(entry.video_id, "subs", subs_final, subs_digest, subs_size,
                                        entry.subs if entry.subs != "auto" else f"{entry.uri}#captions")
+        if voice_tmp is not None:
+            voice_final, voice_digest, voice_size = _store(voice_tmp, raw_root / "voices",
+                                                           _suffix(voice_tmp.name, ".wav"))
+            known_voice = ledger.append(entry.video_id, "voice", voice_final, voice_digest, voice_size, entry.voice)
         _save_info(raw_root, digest, info)
-        return _manifest(entry, known, info, known_chat, known_subs)
+        return _manifest(entry, known, info, known_chat, known_subs, known_voice)
 
 
 def _info_path(raw_root: Path, digest: str) -> Path:
@@ -294,7 +300,7 @@ def _prior_info(raw_root: Path, digest: str) -> dict[str, Any] | None:
 
 
 def _manifest(entry: InboxEntry, video: LedgerEntry, info: dict[str, Any], chat: LedgerEntry | None,
-              subs: LedgerEntry | None = None) -> RawVideo:
+              subs: LedgerEntry | None = None, voice: LedgerEntry | None = None) -> RawVideo:
     media = probe(video.path)
     return RawVideo(
         video_id=entry.video_id, source_uri=entry.uri, path=video.path, sha256=video.sha256, bytes=video.bytes,
@@ -307,5 +313,6 @@ def _manifest(entry: InboxEntry, video: LedgerEntry, info: dict[str, Any], chat:
         chat_sha256=chat.sha256 if chat else None,
         subs_source=subs.source_uri if subs else None, subs_path=subs.path if subs else None,
         subs_sha256=subs.sha256 if subs else None,
+        voice_path=voice.path if voice else None, voice_sha256=voice.sha256 if voice else None,
         downloaded_at=video.recorded_at, ytdlp_version=_ytdlp_version(),
     )

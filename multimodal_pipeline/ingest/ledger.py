@@ -27,7 +27,7 @@ class RawIntegrityError(RuntimeError):
 @dataclass(frozen=True)
 class LedgerEntry:
     video_id: str
-    role: str  # "video" | "chat" | "subs"
+    role: str  # "video" | "chat" | "subs" | "voice"
     path: str
     sha256: str
     bytes: int
