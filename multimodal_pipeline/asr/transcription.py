@@ -168,21 +168,20 @@ def subtitles_full(subtitle_path: str | Path, audio_ms: int, config: AsrConfig |
     config = config or AsrConfig()
     started = time.perf_counter()
     cues = read_subtitles(subtitle_path, video_id)
-    timing = dict(zip(cues["segment_id"].to_list(), cues["timing"].to_list(), strict=True))
-    rows = [{k: r[k] for k in RAW_SCHEMA.names() if k != "segment_index"} | {"_id": r["segment_id"]}
-            for r in cues.iter_rows(named=True) if r["start_ms"] < audio_ms]
-    ids = [r.pop("_id") for r in rows]
-    table, clamped = _raw_table(rows, audio_ms)
+    inside = cues.filter(pl.col("start_ms") < audio_ms)
+    # cues come in time order and clamping keeps it, so a cue's position is its `segment_index`
+    table, clamped = _raw_table(inside.select([c for c in RAW_SCHEMA.names() if c != "segment_index"]).to_dicts(),
+                                audio_ms)
     kept_raw, rejects_raw = apply_guards(table, config.guards, audio_ms=audio_ms)
-    order = {i: timing[ids[i]] for i in range(len(ids))}
-    kept_raw, rejects_raw = (t.with_columns(timing=pl.col("segment_index").replace_strict(order, return_dtype=pl.String))
+    timing = dict(enumerate(inside["timing"].to_list()))
+    kept_raw, rejects_raw = (t.with_columns(timing=pl.col("segment_index").replace_strict(timing, return_dtype=pl.String))
                              for t in (kept_raw, rejects_raw))
     segments = validate(_label(kept_raw, video_id, SEGMENT_SCHEMA), SpeechSegment,
                         source=f"speech_segments({video_id or Path(subtitle_path).name})")
     rejects = _label(rejects_raw, video_id, REJECTS_SCHEMA)
     total = segments.height + rejects.height
     stats = {"source": "subtitles", "subtitles": str(subtitle_path), "cues": cues.height,
-             "cues_after_audio_end": cues.height - len(rows), "clamped_times": clamped,
+             "cues_after_audio_end": cues.height - inside.height, "clamped_times": clamped,
              "audio_s": round(audio_ms / 1000, 3), "segments": segments.height, "rejected": rejects.height,
              "reject_share": round(rejects.height / total, 4) if total else 0.0,
              "rejected_by_reason": reject_counts(rejects),
@@ -311,6 +310,13 @@ def compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
+def segment_piece(row: dict[str, Any], words: list[dict[str, Any]]) -> dict[str, Any]:
+    """`row` cut down to some of its words: their span and text, the compression ratio recomputed on that text."""
+    text = " ".join(w["word"] for w in words if w["word"])
+    return {**row, "start_ms": words[0]["start_ms"], "end_ms": words[-1]["end_ms"], "text": text, "words": words,
+            "compression_ratio": compression_ratio(text)}
+
+
 def split_on_pauses(rows: list[dict[str, Any]], pause_ms: int) -> list[dict[str, Any]]:
     """Split each segment where two consecutive words are at least `pause_ms` apart.
 
@@ -324,11 +330,7 @@ def split_on_pauses(rows: list[dict[str, Any]], pause_ms: int) -> list[dict[str,
         if not cuts:
             out.append(row)
             continue
-        for a, b in zip([0, *cuts], [*cuts, len(words)], strict=True):
-            piece = words[a:b]
-            text = " ".join(w["word"] for w in piece if w["word"])
-            out.append({**row, "start_ms": piece[0]["start_ms"], "end_ms": piece[-1]["end_ms"], "text": text,
-                        "words": piece, "compression_ratio": compression_ratio(text)})
+        out.extend(segment_piece(row, words[a:b]) for a, b in zip([0, *cuts], [*cuts, len(words)], strict=True))
     return out
 
 

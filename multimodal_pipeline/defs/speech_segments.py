@@ -57,7 +57,7 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, raw_
                      f"{voices.stats['elapsed_s']} s")
     segments = voices.segments
     yield output(segments, metadata={
-        "source": "subtitles" if result.stats.get("source") == "subtitles" else "asr",
+        "source": result.stats.get("source", "asr"),
         "stats": dg.MetadataValue.json(result.stats), "cache_hit": bool(result.stats.get("cache_hit")),
         "speakers": dg.MetadataValue.json(voices.stats),
         "speech_s": checks.speech_ms(segments) / 1000,

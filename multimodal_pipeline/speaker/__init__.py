@@ -4,25 +4,17 @@ Public API:
 - `label_speakers(audio_path, segments, config=None, ...) -> SpeakerResult` (segments with `speaker`/`streamer_p`,
   cut where the voice changes; stats with talk time per voice)
 - `check_streamer_share(stats, min_share)`: the asset check's rule
-- `streamer_speech(segments)`: the segments of the streamer's voice (what alignment answers from)
+
+Alignment answers from the streamer's segments only (`multimodal_pipeline.align.core.answer_speech`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
-
-from multimodal_pipeline.contracts import STREAMER
 from multimodal_pipeline.speaker.diarize import CODE_VERSION, SpeakerResult, Voices, find_voices, label_speakers
 
-__all__ = ["CODE_VERSION", "SpeakerResult", "Voices", "check_streamer_share", "find_voices", "label_speakers",
-           "streamer_speech"]
-
-
-def streamer_speech(segments: pl.DataFrame) -> pl.DataFrame:
-    """Only the streamer's segments (every segment when speakers were not told apart: all are labelled streamer)."""
-    return segments.filter(pl.col("speaker") == STREAMER) if "speaker" in segments.columns else segments
+__all__ = ["CODE_VERSION", "SpeakerResult", "Voices", "check_streamer_share", "find_voices", "label_speakers"]
 
 
 def check_streamer_share(stats: dict[str, Any], min_share: float) -> tuple[bool, dict[str, Any]]:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from multimodal_pipeline.asr.transcription import compression_ratio
+from multimodal_pipeline.asr.transcription import segment_piece
 from multimodal_pipeline.contracts import STREAMER, SpeechSegment, frame_from_records
 from multimodal_pipeline.contracts.speaker_config import SpeakerConfig
 from multimodal_pipeline.speaker import encoder
@@ -145,9 +145,10 @@ def smooth(voice: np.ndarray, begin: np.ndarray, end: np.ndarray, min_turn_ms: i
 
 
 def split_by_voice(segments: pl.DataFrame, voice: np.ndarray, p: np.ndarray, voices: Voices) -> pl.DataFrame:
-    """Segments cut at every change of voice of their words (one row per single-voice piece)."""
+    """Segments (in time order) cut at every change of voice of their words (one row per single-voice piece); the
+    first piece keeps the segment's start and id, the last its end."""
     rows, w = [], 0
-    for seg in segments.sort("start_ms").iter_rows(named=True):
+    for seg in segments.iter_rows(named=True):
         words = seg["words"] or []
         n = max(1, len(words))
         v, pw = voice[w: w + n], p[w: w + n]
@@ -157,12 +158,13 @@ def split_by_voice(segments: pl.DataFrame, voice: np.ndarray, p: np.ndarray, voi
         for k, (a, b) in enumerate(pieces):
             row = dict(seg)
             if len(pieces) > 1:
-                part = words[a:b]
-                text = " ".join(x["word"] for x in part if x["word"])
-                row.update(words=part, text=text, compression_ratio=compression_ratio(text),
-                           start_ms=seg["start_ms"] if k == 0 else part[0]["start_ms"],
-                           end_ms=seg["end_ms"] if k == len(pieces) - 1 else part[-1]["end_ms"],
-                           segment_id=seg["segment_id"] if k == 0 else f"{seg['segment_id']}-{k}")
+                row = segment_piece(seg, words[a:b])
+                if k == 0:
+                    row["start_ms"] = seg["start_ms"]
+                else:
+                    row["segment_id"] = f"{seg['segment_id']}-{k}"
+                if k == len(pieces) - 1:
+                    row["end_ms"] = seg["end_ms"]
             if words:
                 span = np.array([max(1, x["end_ms"] - x["start_ms"]) for x in words[a:b]], float)
                 row["streamer_p"] = float(np.clip((pw[a:b] * span).sum() / span.sum(), 0.0, 1.0))
@@ -176,8 +178,9 @@ def split_by_voice(segments: pl.DataFrame, voice: np.ndarray, p: np.ndarray, voi
 def label_segments(segments: pl.DataFrame, starts: np.ndarray, emb: np.ndarray, voices: Voices,
                    config: SpeakerConfig) -> pl.DataFrame:
     """Every word's voice (its segment's midpoint when it has no words), smoothed, then segments cut by voice."""
+    segments = segments.sort("start_ms")
     mids, begin, end = [], [], []
-    for s, e, words in segments.sort("start_ms").select("start_ms", "end_ms", "words").iter_rows():
+    for s, e, words in segments.select("start_ms", "end_ms", "words").iter_rows():
         for x in (words or [{"start_ms": s, "end_ms": e}]):
             mids.append((x["start_ms"] + x["end_ms"]) // 2)
             begin.append(x["start_ms"])

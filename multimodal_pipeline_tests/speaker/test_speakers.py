@@ -13,7 +13,9 @@ from multimodal_pipeline.asr import transcribe_full
 from multimodal_pipeline.asr.transcription import decode_audio
 from multimodal_pipeline.contracts import STREAMER, SpeechSegment, frame_from_records, validate
 from multimodal_pipeline.contracts.speaker_config import SpeakerConfig
-from multimodal_pipeline.speaker import check_streamer_share, find_voices, label_speakers, streamer_speech
+from multimodal_pipeline.align.core import answer_speech
+from multimodal_pipeline.contracts.align_config import AlignConfig
+from multimodal_pipeline.speaker import check_streamer_share, find_voices, label_speakers
 from multimodal_pipeline.speaker.diarize import smooth
 from multimodal_pipeline.storage import StageCache
 from multimodal_pipeline_tests.real_fixtures import real_fixture
@@ -105,7 +107,7 @@ def test_a_guest_is_told_apart_from_the_streamer(two_voices, tmp_path):
     assert words(labelled) == words(segments)
     assert labelled.filter(pl.col("speaker") == STREAMER)["streamer_p"].min() > 0.5
     assert labelled.filter(pl.col("speaker") != STREAMER)["streamer_p"].max() < 0.5
-    assert streamer_speech(labelled).height == labelled.filter(pl.col("speaker") == STREAMER).height
+    assert answer_speech(labelled, AlignConfig()).height == labelled.filter(pl.col("speaker") == STREAMER).height
     again = label_speakers(stream.video, segments, cache=cache)
     assert again.stats["cache_hit"] and again.segments.equals(labelled)
 
