@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import polars_hash  # noqa: F401  (registers the .chash namespace)
 import pyarrow as pa
 
 from multimodal_pipeline.contracts import ChatEvent, polars_schema
@@ -165,10 +166,21 @@ Frag = tuple[str, str, "str | None"]
 
 
 def event_id(video_id: str, source: str, key: str) -> str:
-    """Stable ID of an event: a hash of the video, the source format and the adapter's identity key of the event
-    (the source's own message ID plus its time and content, or the raw line where the source has no ID)."""
+    """Stable ID of an event: the first 80 bits (20 hex digits) of the SHA-256 of the video, the source format and the
+    adapter's identity key of the event (the source's own message ID plus its time and content, or the raw line where
+    the source has no ID). `event_ids` computes the same for a whole column."""
     data = f"{video_id}\x1f{source}\x1f{key}".encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=10).hexdigest()
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+def event_ids(video_id: str, source: str, keys: list | tuple) -> pl.Series:
+    """`event_id` of every key, hashed in Rust (polars-hash); keys Polars cannot hold (lone surrogates) in Python."""
+    try:
+        col = pl.Series("key", keys, dtype=pl.String)
+    except UnicodeEncodeError:
+        return pl.Series("event_id", [event_id(video_id, source, k) for k in keys], dtype=pl.String)
+    prefix = f"{video_id}\x1f{source}\x1f"
+    return pl.select((pl.lit(prefix) + col).chash.sha2_256().str.slice(0, 20).alias("event_id")).to_series()
 
 
 #: field order of a row tuple in `Sink.rows`
@@ -204,6 +216,8 @@ class Sink:
     deleted_authors: list = field(default_factory=list)
     replacement_rows: set = field(default_factory=set)
     items: int = 0
+    #: columns from a vectorized fast path (ROW_FIELDS but `frags`, with `ref` a line number), taken after `rows`
+    batch: pl.DataFrame | None = None
 
     def add(self, ts: int | None, epoch: int | None, author: str | None, author_id: str | None, text: str,
             kind: str, frags: list[Frag] | None, amount: str | None, ref: str | int, key: str,
@@ -239,13 +253,14 @@ class Sink:
 
     # -----------------------------------------------------------------------------------------------------------------
 
-    def _offsets(self, ts: tuple, epoch: tuple) -> list[int] | tuple:
-        if None not in ts:
+    def _offsets(self, ts: pl.Series, epoch: pl.Series) -> pl.Series:
+        """Video offsets in ms: `ts` where known, else the wall clock minus the stream start (config, else the
+        earliest wall-clock time of an event that has no offset)."""
+        if not ts.null_count():
             return ts
-        epochs = [e for t, e in zip(ts, epoch, strict=True) if t is None and e is not None]
         start = self.config.stream_start_epoch_ms
         if start is None:
-            start = min(epochs)
+            start = int(epoch.filter(ts.is_null()).min())  # type: ignore[arg-type]
             self.assumptions.append(
                 f"stream start not given: the earliest wall-clock time in the file ({start} ms since epoch) is "
                 "taken as video time 0")
@@ -253,7 +268,7 @@ class Sink:
         else:
             self.notes["stream_start_source"] = "config"
         self.notes["stream_start_epoch_ms"] = start
-        return [t if t is not None else e - start for t, e in zip(ts, epoch, strict=True)]
+        return pl.select(pl.coalesce(pl.lit(ts), pl.lit(epoch) - start).alias("ts")).to_series()
 
     def _deleted(self, ts, kinds, native, author_id) -> list[bool] | None:
         if not self.deleted_ids and not self.deleted_authors:
@@ -285,38 +300,18 @@ class Sink:
         self.notes["delete_targets_missing"] = missing_targets
         return deleted
 
-    def _keep(self, ids: list[str], cols: dict) -> tuple[list[bool] | None, int, int]:
-        """Drop exact duplicates (same event id, first kept) and ticker/banner echoes of a message in the file."""
-        n = len(ids)
-        keep: list[bool] | None = None
-        echoes = 0
-        echo = cols["echo"]
-        if True in echo:
-            native, kind, aid, author, amount, text = (cols[k] for k in ("native", "kind", "author_id", "author",
-                                                                           "amount", "text"))
-
-            def sig(i: int) -> tuple:
-                return (native[i], kind[i], aid[i] or author[i], amount[i], text[i])
-
-            originals = {sig(i) for i in range(n) if not echo[i]}
-            keep = [True] * n
-            for i in range(n):
-                if echo[i] and sig(i) in originals:
-                    keep[i] = False
-                    echoes += 1
-        dups = 0
-        if len(set(ids)) != n:
-            keep = keep or [True] * n
-            seen: set[str] = set()
-            for i, eid in enumerate(ids):
-                if not keep[i]:
-                    continue
-                if eid in seen:
-                    keep[i] = False
-                    dups += 1
-                else:
-                    seen.add(eid)
-        return keep, dups, echoes
+    @staticmethod
+    def _echoes(frame: pl.DataFrame) -> pl.Series:
+        """True for ticker/banner echoes of a message that is in the file (same native id, kind, author, amount and
+        text as a non-echo row; an empty author id counts as missing)."""
+        who = pl.when(pl.col("author_id").is_null() | (pl.col("author_id") == "")).then(pl.col("author")) \
+            .otherwise(pl.col("author_id"))
+        sig = frame.select(pl.int_range(pl.len()).alias("_i"), pl.col("echo"), pl.col("native"), pl.col("kind"),
+                           who.alias("_who"), pl.col("amount"), pl.col("text"))
+        on = ["native", "kind", "_who", "amount", "text"]
+        hits = sig.filter(pl.col("echo")).join(sig.filter(~pl.col("echo")).select(on).unique(), on=on, how="semi",
+                                               nulls_equal=True)["_i"]
+        return pl.select(pl.int_range(frame.height).is_in(hits.implode())).to_series()
 
     def _fragments(self, frags: tuple, n: int) -> pl.Series | None:
         """The explicit fragment lists as a List(Struct) series (null where the row has the implicit one)."""
@@ -337,49 +332,61 @@ class Sink:
     def finish(self) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
         rows = self.rows
         n = len(rows)
-        stats: dict[str, Any] = {}
-        if n:
-            cols = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True))
-        else:
-            cols = {k: () for k in ROW_FIELDS}
+        cols = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True)) if n else {k: () for k in ROW_FIELDS}
         self.rows = []  # the columns hold the data now
-        ts = self._offsets(cols["ts"], cols["epoch"]) if n else []
-        deleted = self._deleted(ts, cols["kind"], cols["native"], cols["author_id"]) if n else None
-        blake, prefix = hashlib.blake2b, f"{self.video_id}\x1f{self.source}\x1f".encode()
-        try:
-            ids = [blake(prefix + k.encode(), digest_size=10).hexdigest() for k in cols["key"]]
-        except UnicodeEncodeError:
-            ids = [event_id(self.video_id, self.source, k) for k in cols["key"]]
-        keep, dups, echoes = self._keep(ids, cols) if n else (None, 0, 0)
-        refs = cols["ref"]
         name = self.file_name
-        if any(isinstance(r, str) for r in refs):
-            ref_series = pl.Series([r if isinstance(r, str) else f"{name}:{r}" for r in refs], dtype=pl.String)
-        else:
-            ref_series = pl.select(pl.lit(f"{name}:") + pl.Series(refs, dtype=pl.Int64).cast(pl.String)).to_series()
-        events = pl.DataFrame({
-            "video_id": pl.Series([self.video_id] * n, dtype=pl.String),
-            "event_id": pl.Series(ids, dtype=pl.String),
-            "ts_ms": pl.Series(ts, dtype=pl.Int64),
-            "author": pl.Series(cols["author"], dtype=pl.String),
-            "author_id": pl.Series(cols["author_id"], dtype=pl.String),
-            "text": pl.Series(cols["text"], dtype=pl.String),
-            "source": pl.Series([self.source] * n, dtype=pl.String),
-            "kind": pl.Series(cols["kind"], dtype=pl.String),
-            "amount": pl.Series(cols["amount"], dtype=pl.String),
-            "deleted": pl.Series(deleted if deleted is not None else [False] * n, dtype=pl.Boolean),
+        try:
+            refs = pl.select(pl.lit(f"{name}:") + pl.Series(cols["ref"], dtype=pl.Int64).cast(pl.String)).to_series()
+        except TypeError:  # some refs are JSON paths (strings)
+            refs = pl.Series([r if isinstance(r, str) else f"{name}:{r}" for r in cols["ref"]], dtype=pl.String)
+        string_cols = ("author", "author_id", "text", "kind", "amount", "native")
+        frame = pl.DataFrame({
+            "ts": pl.Series(cols["ts"], dtype=pl.Int64), "epoch": pl.Series(cols["epoch"], dtype=pl.Int64),
+            **{c: pl.Series(cols[c], dtype=pl.String) for c in string_cols},
+            "echo": pl.Series(cols["echo"], dtype=pl.Boolean), "raw_ref": refs,
         })
+        frags: tuple = cols["frags"]
+        if self.batch is not None:  # columns from a vectorized fast path, after the rows
+            frame = pl.concat([frame, self.batch.select(
+                pl.col("ts", "epoch").cast(pl.Int64), *(pl.col(c).cast(pl.String) for c in string_cols),
+                pl.col("echo").cast(pl.Boolean),
+                (pl.lit(f"{name}:") + pl.col("ref").cast(pl.String)).alias("raw_ref"))])
+            frags = frags + (None,) * self.batch.height
+            keys = list(cols["key"]) + self.batch["key"].to_list() if n else self.batch["key"]
+            self.batch = None
+        else:
+            keys = cols["key"]
+        total = frame.height
+        stats: dict[str, Any] = {}
+        ts = self._offsets(frame["ts"], frame["epoch"]) if total else frame["ts"]
+        deleted = None
+        if total and (self.deleted_ids or self.deleted_authors):
+            deleted = self._deleted(ts.to_list(), frame["kind"].to_list(), frame["native"].to_list(),
+                                    frame["author_id"].to_list())
+        ids = event_ids(self.video_id, self.source, keys) if isinstance(keys, (list, tuple)) else \
+            pl.select((pl.lit(f"{self.video_id}\x1f{self.source}\x1f") + keys).chash.sha2_256().str.slice(0, 20)
+                      .alias("event_id")).to_series()
         implicit = pl.when(pl.col("text") != "").then(pl.concat_list([pl.struct(
             pl.lit("text").alias("type"), pl.col("text").alias("text"),
             pl.lit(None, dtype=pl.String).alias("emote_id"))])).otherwise(pl.lit([], dtype=_FRAGMENT_DTYPE))
-        explicit = self._fragments(cols["frags"], n) if n else None
+        explicit = self._fragments(frags, total) if total else None
         frag_expr = implicit if explicit is None else pl.coalesce(pl.lit(explicit), implicit)
-        events = events.with_columns(frag_expr.cast(_FRAGMENT_DTYPE).alias("fragments"),
-                                     ref_series.alias("raw_ref"))
+        events = frame.with_columns(
+            pl.lit(self.video_id, dtype=pl.String).alias("video_id"), ids.alias("event_id"), ts.alias("ts_ms"),
+            pl.lit(self.source, dtype=pl.String).alias("source"),
+            (pl.Series(deleted, dtype=pl.Boolean) if deleted is not None else pl.lit(False)).alias("deleted"),
+            frag_expr.cast(_FRAGMENT_DTYPE).alias("fragments"))
+        echoes = dups = 0
+        if total and events["echo"].any():  # ticker/banner echoes of a message in the file
+            echo = self._echoes(events)
+            echoes = int(echo.sum())
+            events = events.filter(~echo)
+        if events.height and events["event_id"].n_unique() != events.height:  # exact duplicates: the first is kept
+            first = events["event_id"].is_first_distinct()
+            dups = events.height - int(first.sum())
+            events = events.filter(first)
         events = events.select(list(EVENT_SCHEMA))
-        if keep is not None:
-            events = events.filter(pl.Series(keep, dtype=pl.Boolean))
-        if n:
+        if events.height:
             events = events.sort("ts_ms", maintain_order=True)
         rejects = pl.DataFrame({
             "video_id": pl.Series([self.video_id] * len(self.rej_ref), dtype=pl.String),
@@ -391,7 +398,7 @@ class Sink:
         kinds = events["kind"].value_counts().rows() if events.height else []
         stats.update({
             "items": self.items,
-            "events_parsed": n,
+            "events_parsed": total,
             "events": events.height,
             "rejected": rejects.height,
             "duplicates_removed": dups + echoes,

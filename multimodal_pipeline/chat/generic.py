@@ -210,14 +210,13 @@ def _fast(frame: pl.DataFrame, src: Source, sink: Sink, first_line: int, data: b
         return False
     if dtype.is_float() and not out["ts_raw"].str.contains(r"^-?\d+\.\d+$").all():
         return False  # keep str(float) identical to Python's for the event key
-    keys = out.select(pl.concat_str([pl.col("id"), pl.lit("|"), pl.col("ts_raw")])).to_series().to_list()
-    ms_list = out["ms"].to_list()
-    none = [None] * n
-    ts, epoch = (ms_list, none) if m.ts_origin == "video" else (none, ms_list)
-    ids = out["id"].to_list()
-    sink.rows.extend(zip(ts, epoch, out["author"].to_list(), out["author_id"].to_list(), out["text"].to_list(),
-                         out["kind"].to_list(), none, out["amount"].to_list(), range(first_line, first_line + n),
-                         keys, ids, [False] * n, strict=True))
+    video = m.ts_origin == "video"
+    none = pl.lit(None, dtype=pl.Int64)
+    sink.batch = out.select(
+        (pl.col("ms") if video else none).alias("ts"), (none if video else pl.col("ms")).alias("epoch"),
+        "author", "author_id", "text", "kind", "amount",
+        pl.concat_str([pl.col("id"), pl.lit("|"), pl.col("ts_raw")]).alias("key"), pl.col("id").alias("native"),
+        pl.lit(False).alias("echo"), pl.int_range(first_line, first_line + n, dtype=pl.Int64).alias("ref"))
     sink.items += n
     sink.notes["fast_path"] = True
     return True
