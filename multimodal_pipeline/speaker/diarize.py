@@ -29,7 +29,7 @@ from multimodal_pipeline.speaker import encoder
 from multimodal_pipeline.storage import StageCache, config_hash, sha256_file, stage_key
 from multimodal_pipeline.storage.hashing import frame_sha256
 
-CODE_VERSION = "speakers-1"
+CODE_VERSION = "speakers-2"  # 2: mel features computed with numpy instead of librosa
 STAGE = "speakers"
 
 

@@ -78,11 +78,57 @@ def read_audio(path: str | Path) -> np.ndarray:
     return decode_audio(path)
 
 
+N_FFT = 400  # the encoder's 25 ms analysis window
+HOP = SAMPLE_RATE * FRAME_MS // 1000
+N_MELS = 40
+
+
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale (linear below 1 kHz, logarithmic above), as the encoder's features use."""
+    mel = hz / (200.0 / 3)
+    log_region = hz >= 1000.0
+    mel[log_region] = 15.0 + np.log(hz[log_region] / 1000.0) / (np.log(6.4) / 27.0)
+    return mel
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    hz = mel * (200.0 / 3)
+    log_region = mel >= 15.0
+    hz[log_region] = 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel[log_region] - 15.0))
+    return hz
+
+
+@functools.lru_cache(maxsize=1)
+def mel_filterbank() -> np.ndarray:
+    """(N_MELS, N_FFT // 2 + 1) triangular filters with Slaney area normalization (librosa.filters.mel's defaults,
+    which the encoder was trained with; written out because importing librosa costs seconds per process)."""
+    fft_hz = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array([0.0]))[0], _hz_to_mel(np.array([SAMPLE_RATE / 2.0]))[0],
+                                   N_MELS + 2))
+    widths = np.diff(edges)
+    ramps = edges[:, None] - fft_hz[None, :]
+    rising = -ramps[:-2] / widths[:-1, None]
+    falling = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(rising, falling))
+    return weights * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+
+
 def mel_frames(samples: np.ndarray) -> np.ndarray:
-    """(frames, 40) mel filterbank energies of 16 kHz samples, as the encoder was trained on."""
-    if len(samples) < 400:
-        samples = np.pad(samples, (0, 400 - len(samples)))
-    return _resemblyzer().wav_to_mel_spectrogram(samples.astype(np.float32))
+    """(frames, 40) mel filterbank power of 16 kHz samples, as the encoder was trained on: a centred power STFT (hann
+    window of 400 samples, hop 160, zero padding) through the filterbank, one frame per 10 ms."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if len(samples) < N_FFT:
+        samples = np.pad(samples, (0, N_FFT - len(samples)))
+    padded = np.pad(samples, (N_FFT // 2, N_FFT // 2))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP]
+    window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic hann
+    out = np.empty((len(frames), N_MELS), np.float32)
+    bank = mel_filterbank().T.astype(np.float32)
+    for i in range(0, len(frames), 8192):  # blocks keep the spectrum's memory bounded on hour-long regions
+        spectrum = np.fft.rfft(frames[i: i + 8192] * window, axis=1)
+        power = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
+        out[i: i + len(power)] = power @ bank
+    return out
 
 
 def window_starts(n_frames: int, hop_frames: int) -> list[int]:

@@ -184,3 +184,19 @@ def test_disabled_or_empty_keeps_the_table():
                                                   compression_ratio=1.0)])
     result = label_speakers("/nonexistent.flac", seg, SpeakerConfig(enabled=False))
     assert result.segments.equals(seg) and result.stats["enabled"] is False
+
+
+def test_mel_features_equal_the_encoders_own_librosa_features():
+    """The encoder's mel features are computed with numpy (librosa's import costs seconds per process); they must be
+    the features the encoder was trained on: Resemblyzer's own librosa-based function, on real speech and on the
+    edge lengths (shorter than one FFT window, one sample over it, exactly one 1.6 s window)."""
+    import resemblyzer
+
+    from multimodal_pipeline.speaker.encoder import mel_frames
+
+    jfk = decode_audio(real_fixture("openai__whisper/jfk.flac"))
+    for samples in (jfk, jfk[:100], jfk[:401], jfk[:25_599]):
+        ours = mel_frames(samples)
+        theirs = resemblyzer.wav_to_mel_spectrogram(np.pad(samples, (0, max(0, 400 - len(samples)))))
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5)
