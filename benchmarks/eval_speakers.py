@@ -156,8 +156,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=8)
     parser.add_argument("--out", default="speaker_quality")
     parser.add_argument("--work", default=None, help="keep generated streams and ASR caches here")
+    parser.add_argument("--hop-ms", type=int, default=SpeakerConfig().hop_ms, help="step between embedding windows")
     args = parser.parse_args()
-    config = SpeakerConfig()
+    config = SpeakerConfig(hop_ms=args.hop_ms)
     rows = []
     started = time.perf_counter()
     load_s = warm_up(config)

@@ -270,35 +270,36 @@ class Sink:
         self.notes["stream_start_epoch_ms"] = start
         return pl.select(pl.coalesce(pl.lit(ts), pl.lit(epoch) - start).alias("ts")).to_series()
 
-    def _deleted(self, ts, kinds, native, author_id) -> list[bool] | None:
+    def _deleted(self, frame: pl.DataFrame, ts: pl.Series) -> pl.Series | None:
+        """Moderation marks: events whose native id a delete names, and an author's events up to the time of a
+        timeout or ban of that author (moderation rows and replacements themselves are never marked)."""
         if not self.deleted_ids and not self.deleted_authors:
             return None
-        deleted = [False] * len(ts)
-        marked_targets = missing_targets = 0
+        idx = pl.int_range(pl.len())
+        markable = (pl.col("kind") != "moderation") & ~idx.is_in(pl.Series(sorted(self.replacement_rows),
+                                                                          dtype=pl.Int64).implode())
+        work = frame.select(pl.col("native", "author_id", "kind")).with_columns(ts.alias("_ts"),
+                                                                                markable.alias("_markable"))
+        deleted = pl.repeat(False, frame.height, eager=True)
         if self.deleted_ids:
-            by_native: dict[str, list[int]] = {}
-            for i, nid in enumerate(native):
-                if nid is not None and kinds[i] != "moderation":
-                    by_native.setdefault(nid, []).append(i)
-            for target, _row in self.deleted_ids:
-                rows = [r for r in by_native.get(target, ()) if r not in self.replacement_rows]
-                if rows:
-                    marked_targets += 1
-                else:
-                    missing_targets += 1
-                for r in rows:
-                    deleted[r] = True
+            targets = [t for t, _row in self.deleted_ids]
+            hit = work.select(pl.col("_markable") & pl.col("native").is_in(pl.Series(targets).implode())).to_series()
+            found = set(work.filter(hit)["native"].to_list())
+            marked = sum(1 for t in targets if t in found)
+            self.notes["delete_targets_found"] = marked
+            self.notes["delete_targets_missing"] = len(targets) - marked
+            deleted = deleted | hit
+        else:
+            self.notes["delete_targets_found"] = self.notes["delete_targets_missing"] = 0
         if self.deleted_authors:
-            limits: dict[str, int] = {}
-            for aid, row in self.deleted_authors:
-                limits[aid] = max(limits.get(aid, ts[row]), ts[row])
-            for i, aid in enumerate(author_id):
-                if aid is not None and aid in limits and ts[i] <= limits[aid] and kinds[i] != "moderation" \
-                        and i not in self.replacement_rows:
-                    deleted[i] = True
-        self.notes["delete_targets_found"] = marked_targets
-        self.notes["delete_targets_missing"] = missing_targets
-        return deleted
+            limits = pl.DataFrame({"author_id": [a for a, _row in self.deleted_authors],
+                                   "_limit": ts.gather([row for _a, row in self.deleted_authors])},
+                                  schema={"author_id": pl.String, "_limit": pl.Int64}) \
+                .group_by("author_id").agg(pl.col("_limit").max())
+            hit = work.join(limits, on="author_id", how="left", maintain_order="left").select(
+                pl.col("_markable") & (pl.col("_ts") <= pl.col("_limit")).fill_null(False)).to_series()
+            deleted = deleted | hit
+        return deleted.alias("deleted")
 
     @staticmethod
     def _echoes(frame: pl.DataFrame) -> pl.Series:
@@ -346,7 +347,10 @@ class Sink:
             "echo": pl.Series(cols["echo"], dtype=pl.Boolean), "raw_ref": refs,
         })
         frags: tuple = cols["frags"]
+        line_order = None
         if self.batch is not None:  # columns from a vectorized fast path, after the rows
+            if n:  # some lines took the row path: both carry line numbers, file order is restored below
+                line_order = pl.concat([pl.Series(cols["ref"], dtype=pl.Int64), self.batch["ref"].cast(pl.Int64)])
             frame = pl.concat([frame, self.batch.select(
                 pl.col("ts", "epoch").cast(pl.Int64), *(pl.col(c).cast(pl.String) for c in string_cols),
                 pl.col("echo").cast(pl.Boolean),
@@ -359,10 +363,7 @@ class Sink:
         total = frame.height
         stats: dict[str, Any] = {}
         ts = self._offsets(frame["ts"], frame["epoch"]) if total else frame["ts"]
-        deleted = None
-        if total and (self.deleted_ids or self.deleted_authors):
-            deleted = self._deleted(ts.to_list(), frame["kind"].to_list(), frame["native"].to_list(),
-                                    frame["author_id"].to_list())
+        deleted = self._deleted(frame, ts) if total else None
         ids = event_ids(self.video_id, self.source, keys) if isinstance(keys, (list, tuple)) else \
             pl.select((pl.lit(f"{self.video_id}\x1f{self.source}\x1f") + keys).chash.sha2_256().str.slice(0, 20)
                       .alias("event_id")).to_series()
@@ -374,8 +375,10 @@ class Sink:
         events = frame.with_columns(
             pl.lit(self.video_id, dtype=pl.String).alias("video_id"), ids.alias("event_id"), ts.alias("ts_ms"),
             pl.lit(self.source, dtype=pl.String).alias("source"),
-            (pl.Series(deleted, dtype=pl.Boolean) if deleted is not None else pl.lit(False)).alias("deleted"),
+            (deleted if deleted is not None else pl.lit(False)).alias("deleted"),
             frag_expr.cast(_FRAGMENT_DTYPE).alias("fragments"))
+        if line_order is not None:  # rows and fast-path columns of one line file: back into file order
+            events = events.with_columns(line_order.alias("_line")).sort("_line", maintain_order=True)
         echoes = dups = 0
         if total and events["echo"].any():  # ticker/banner echoes of a message in the file
             echo = self._echoes(events)

@@ -218,7 +218,7 @@ def _fast(frame: pl.DataFrame, src: Source, sink: Sink, first_line: int, data: b
         pl.concat_str([pl.col("id"), pl.lit("|"), pl.col("ts_raw")]).alias("key"), pl.col("id").alias("native"),
         pl.lit(False).alias("echo"), pl.int_range(first_line, first_line + n, dtype=pl.Int64).alias("ref"))
     sink.items += n
-    sink.notes["fast_path"] = True
+    sink.notes["fast_path_events"] = n
     return True
 
 

@@ -1,0 +1,207 @@
+"""The vectorized paths give exactly what the row-by-row paths give: events (ids, times, authors, texts, fragments,
+deleted marks, order), rejects and statistics, on the real fixtures turned into raw line files and on fuzzed lines.
+(The row path is the reference; each fast path hands the lines it does not take to it.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from multimodal_pipeline.chat import parse_chat, twitch_irc
+from multimodal_pipeline.contracts.chat_config import ChatConfig
+from multimodal_pipeline_tests.chat.helpers import check_contract, real
+
+CHATTERINO = "Chatterino__chatterino2"
+
+
+def _both(path, monkeypatch, config=None):
+    fast = parse_chat(path, "vid", config=config)
+    with monkeypatch.context() as m:
+        m.setattr(twitch_irc, "_vectorized_lines", lambda src, sink: False)
+        slow = parse_chat(path, "vid", config=config)
+    return fast, slow
+
+
+def _same(fast, slow) -> None:
+    check_contract(fast)
+    assert_frame_equal(fast.events, slow.events)
+    assert_frame_equal(fast.rejects, slow.rejects)
+    fast_stats = dict(fast.stats)
+    fast_stats.pop("fast_path_events", None)
+    assert fast_stats == slow.stats
+
+
+def _real_irc_lines() -> list[str]:
+    return json.loads(real(f"{CHATTERINO}/recentmessages-nymn.json").read_text())["messages"]
+
+
+def test_irc_raw_lines_of_the_real_fixture(tmp_path, monkeypatch):
+    lines = _real_irc_lines()
+    path = tmp_path / "nymn.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast, slow = _both(path, monkeypatch)
+    _same(fast, slow)
+    assert fast.events.height > 100 and fast.stats["variant"] == "raw_lines"
+    assert fast.stats["fast_path_events"] > fast.events.height / 2
+    kinds = set(fast.events["kind"].to_list())
+    assert {"message", "moderation"} <= kinds  # timeouts and deletes mark earlier messages
+    assert fast.stats["deleted"] > 0
+
+
+IRREGULAR = [
+    "",  # blank
+    "   \t",
+    "@badge-info=;id=dup;tmi-sent-ts=1704557985000;id=dup2 :a!a@a PRIVMSG #c :duplicate id tag",
+    "@display-name=A\\sB;id=e1;tmi-sent-ts=1704557986000 :a!a@a PRIVMSG #c :escaped display name",
+    "@id=e2;tmi-sent-ts=1704557987000;login= :nick!nick@nick PRIVMSG #c :empty login, nick from prefix",
+    "@id=e3;tmi-sent-ts=1704557988000 :noexclamation PRIVMSG #c :no nick in the prefix",
+    "@id=;tmi-sent-ts=1704557989000 :a!a@a PRIVMSG #c :empty id: the line is the key",
+    "@id=e4;tmi-sent-ts=١٢٣ :a!a@a PRIVMSG #c :arabic digits",
+    "@id=e5;tmi-sent-ts=99999999999999999999999 :a!a@a PRIVMSG #c :huge time",
+    "@id=e6;tmi-sent-ts=1704557990000;bits= :a!a@a PRIVMSG #c :cheer",
+    "@id=e7;tmi-sent-ts=1704557991000 :a!a@a PRIVMSG #c :\x01ACTION dances\x01",
+    "@id=e8;tmi-sent-ts=1704557992000 :a!a@a PRIVMSG #c ::starts with a colon",
+    "@id=e9;tmi-sent-ts=1704557993000 :a!a@a PRIVMSG #c",
+    "@id=e10;tmi-sent-ts=1704557994000 :a!a@a PRIVMSG #c ",
+    "@flag;id=e11;tmi-sent-ts=1704557995000 :a!a@a PRIVMSG #c :valueless tag",
+    "@ :a!a@a PRIVMSG #c :empty tags",
+    "@id=e12;tmi-sent-ts=1704557996000;emotes=25:0-4 :a!a@a PRIVMSG #c :Kappa with an emote",
+    "@id=e13;tmi-sent-ts=1704557997000  :a!a@a PRIVMSG #c :two spaces",
+    '{"input": "@id=e14;tmi-sent-ts=1704557998000 :a!a@a PRIVMSG #c :a snapshot line"}',
+    '{"input": 5}',
+    "@id=e1;tmi-sent-ts=1704557986000;display-name=A\\sB :a!a@a PRIVMSG #c :escaped display name",
+    "@id=e15;tmi-sent-ts=1704557999000 :a!a@a PRIVMSG #c :text with\rcarriage return\r",
+    "not irc at all",
+    "@id=e16;tmi-sent-ts=1704558000000;target-user-id=7;ban-duration=5 :tmi.twitch.tv CLEARCHAT #c :a",
+]
+
+
+def test_irc_irregular_lines(tmp_path, monkeypatch):
+    path = tmp_path / "odd.log"
+    path.write_bytes("\r\n".join(_real_irc_lines()[:40] + IRREGULAR).encode("utf-8"))
+    fast, slow = _both(path, monkeypatch)
+    _same(fast, slow)
+    assert fast.rejects.height >= 2
+
+
+@pytest.mark.parametrize("prefix", [b"\xef\xbb\xbf", b""])
+def test_irc_bom_and_config(tmp_path, monkeypatch, prefix):
+    path = tmp_path / "bom.log"
+    path.write_bytes(prefix + "\n".join(_real_irc_lines()[:30]).encode("utf-8"))
+    fast, slow = _both(path, monkeypatch, ChatConfig(stream_start_epoch_ms=1704557900000,
+                                                     timeouts_delete_messages=False))
+    _same(fast, slow)
+
+
+_PIECES = st.sampled_from(IRREGULAR + _real_irc_lines()[:60])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.one_of(_PIECES, st.text(max_size=80).map(lambda t: t.replace("\n", " "))), min_size=1,
+                      max_size=40))
+def test_irc_fuzzed_lines(tmp_path, monkeypatch, lines):
+    path = tmp_path / "fuzz.log"
+    path.write_text("\n".join(["@id=first;tmi-sent-ts=1704557984000 :a!a@a PRIVMSG #c :first"] + lines) + "\n",
+                    encoding="utf-8", errors="surrogatepass")
+    fast, slow = _both(path, monkeypatch)
+    _same(fast, slow)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# yt-dlp live_chat.json: typed decoding of plain replay messages against the general path
+
+PYTCHAT = "taizan-hokuto__pytchat"
+
+
+def _ytdlp_both(path, monkeypatch):
+    from multimodal_pipeline.chat import ytdlp_live_chat
+
+    def never(_line):
+        raise ValueError("typed path off")
+
+    fast = parse_chat(path, "vid", fmt="ytdlp_live_chat")
+    with monkeypatch.context() as m:
+        m.setattr(ytdlp_live_chat, "_DECODE_PLAIN", never)
+        slow = parse_chat(path, "vid", fmt="ytdlp_live_chat")
+    return fast, slow
+
+
+def _actions(name: str) -> list:
+    return json.loads(real(f"{PYTCHAT}/{name}").read_text())["continuationContents"]["liveChatContinuation"]["actions"]
+
+
+def _replay_lines() -> list[str]:
+    """yt-dlp writes one replay wrapper a line, as pytchat's real replay response holds them."""
+    return [json.dumps(a, ensure_ascii=False) for a in _actions("chatreplay.json")]
+
+
+def test_ytdlp_lines_of_the_real_replay(tmp_path, monkeypatch):
+    path = tmp_path / "live_chat.json"
+    path.write_text("\n".join(_replay_lines()) + "\n", encoding="utf-8")
+    fast, slow = _ytdlp_both(path, monkeypatch)
+    _same(fast, slow)
+    assert fast.events.height > 40 and {"message", "paid"} <= set(fast.events["kind"].to_list())
+    assert fast.stats["fast_path_events"] > fast.events.height / 2
+
+
+def _wrap(action: dict, offset: str = "5000", live: bool = False) -> str:
+    line = {"replayChatItemAction": {"actions": [action], "videoOffsetTimeMsec": offset}}
+    if live:
+        line["isLive"] = True
+    return json.dumps(line, ensure_ascii=False)
+
+
+def _yt_irregular() -> list[str]:
+    replay = _replay_lines()
+    live = _actions("test_stream.json")
+    text = json.loads(replay[0])["replayChatItemAction"]["actions"][0]
+    emoji = json.loads(json.dumps(text))
+    r = emoji["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]
+    r["message"]["runs"] = [{"text": "hi "}, {"emoji": {"emojiId": "😀", "shortcuts": [":grin:"]}}]
+    r["id"] = "emoji-1"
+    no_name = json.loads(json.dumps(text))
+    del no_name["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]["authorName"]
+    no_name["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]["id"] = "no-name"
+    deleted_target = text["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]["id"]
+    return [
+        *replay[:30],
+        "",
+        "{broken json",
+        "[1, 2]",
+        _wrap(emoji),
+        _wrap(no_name, "7000"),
+        _wrap(text, "not a number"),
+        _wrap(text, "12.5"),
+        _wrap({"markChatItemAsDeletedAction": {"targetItemId": deleted_target}}, "8000"),
+        json.dumps(live[0], ensure_ascii=False),  # a bare action line, timed by the last line seen
+        _wrap(text, "9000", live=True),
+        replay[0],  # an exact duplicate
+        *replay[30:60],
+        json.dumps({"replayChatItemAction": {"actions": [text, text], "videoOffsetTimeMsec": "9500"}}),
+        '{"replayChatItemAction": {"actions": [{"addChatItemAction": {"item": {"liveChatTextMessageRenderer": '
+        '{"message": {"runs": [{"text": "lone \\ud800 surrogate"}]}, "id": "sur"}}}}], "videoOffsetTimeMsec": "9900"}}',
+    ]
+
+
+def test_ytdlp_irregular_lines(tmp_path, monkeypatch):
+    path = tmp_path / "odd_live_chat.json"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(_yt_irregular()).encode("utf-8") + b"\n\xff\xfe broken utf-8\n")
+    fast, slow = _ytdlp_both(path, monkeypatch)
+    _same(fast, slow)
+    assert fast.stats["deleted"] >= 1 and fast.rejects.height >= 3
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=50))
+def test_ytdlp_fuzzed_line_orders(tmp_path, monkeypatch, picks):
+    pool = _yt_irregular() + _replay_lines()[60:200]
+    path = tmp_path / "fuzz_live_chat.json"
+    path.write_text("\n".join(pool[i % len(pool)] for i in picks) + "\n", encoding="utf-8")
+    fast, slow = _ytdlp_both(path, monkeypatch)
+    _same(fast, slow)
