@@ -45,7 +45,7 @@ class MiniLM:
         max_len = json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"]
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_len)
-        self.tokenizer.enable_padding(pad_id=cfg.get("pad_token_id", 0), pad_token="[PAD]")
+        self.tokenizer.no_padding()  # each batch is padded to its own longest text in `encode`
         self.torch = torch
 
     def _forward(self, ids: Any, types: Any, mask: Any) -> Any:
@@ -75,20 +75,35 @@ class MiniLM:
                              w[f"{p}output.LayerNorm.weight"], w[f"{p}output.LayerNorm.bias"], self.eps)
         return x
 
-    def encode(self, texts: list[str], batch_size: int = 128) -> np.ndarray:
-        """Unit-length embeddings (len(texts), 384), float32. Texts are batched longest first (little padding)."""
+    def encode(self, texts: list[str], batch_size: int = 128, max_batch_tokens: int = 1024) -> np.ndarray:
+        """Unit-length embeddings (len(texts), 384), float32.
+
+        Texts are tokenized once and batched by token count, longest first; each batch is padded only to its own
+        longest text and holds at most `batch_size` texts and about `max_batch_tokens` padded tokens. Chat lines and
+        ASR sentences run from 3 to 256 tokens: batches of 128 sorted by characters were 3.7 times the real tokens on
+        a generated stream."""
         torch = self.torch
         out = np.zeros((len(texts), self.hidden), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        encoded = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: -len(encoded[i].ids))
         with torch.inference_mode():
-            for s in range(0, len(order), batch_size):
-                idx = order[s: s + batch_size]
-                enc = self.tokenizer.encode_batch([texts[i] for i in idx])
-                ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
-                types = torch.tensor([e.type_ids for e in enc], dtype=torch.long)
-                mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
-                hidden = self._forward(ids, types, mask)
-                m = mask.unsqueeze(-1).to(hidden.dtype)
+            start = 0
+            while start < len(order):
+                longest = max(1, len(encoded[order[start]].ids))
+                size = max(1, min(batch_size, max_batch_tokens // longest))
+                idx = order[start: start + size]
+                start += size
+                ids = np.zeros((len(idx), longest), dtype=np.int64)
+                types = np.zeros_like(ids)
+                mask = np.zeros_like(ids)
+                for row, i in enumerate(idx):
+                    e = encoded[i]
+                    ids[row, :len(e.ids)] = e.ids
+                    types[row, :len(e.ids)] = e.type_ids
+                    mask[row, :len(e.ids)] = e.attention_mask
+                mask_t = torch.from_numpy(mask)
+                hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), mask_t)
+                m = mask_t.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
                 out[idx] = torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
         return out
