@@ -318,49 +318,71 @@ def _feed_text_line(line: str, raw: bytes | str, n: int, sink: Sink) -> None:
 # emotes and escaped display names) in one pass; the other lines go through `feed_line` above. Both give the same
 # events (a test compares them on the real fixtures and fuzzed files).
 
-_PLAIN = r"^@([^ ]*) :([^ ]*) PRIVMSG [^ ]* (.*)$"
 _TAGS_USED = ("tmi-sent-ts", "id", "display-name", "user-id", "login", "emotes", "bits", "pinned-chat-paid-amount")
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 
 
 def _tag(name: str) -> pl.Expr:
-    return pl.col("_tags").str.extract(f"(?:^|;){name}=([^;]*)", 1)
+    """The value of one tag (`_tags` starts with ";", so every tag follows one)."""
+    return pl.col("_tags").str.extract(f";{name}=([^;]*)", 1)
+
+
+def _read_lines(raw: bytes) -> pl.Series | None:
+    """The file's lines as strings (end-of-line bytes stripped later); None when it is not valid UTF-8."""
+    lines = None
+    if b"\x00" not in raw:  # Polars' CSV reader with a separator that never occurs: one column, one row a line
+        try:
+            lines = pl.read_csv(raw, has_header=False, separator="\x00", quote_char=None, new_columns=["line"],
+                                schema={"line": pl.String})["line"]
+        except (pl.exceptions.PolarsError, ValueError):
+            lines = None
+        expected = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+        if lines is not None and lines.len() != expected:  # blank lines skipped: numbering would drift
+            lines = None
+    if lines is None:
+        try:
+            lines = pl.Series("line", raw.split(b"\n")).cast(pl.String)
+        except pl.exceptions.PolarsError:
+            return None
+        if raw.endswith(b"\n"):
+            lines = lines.head(-1)
+    return lines
 
 
 def _vectorized_lines(src: Source, sink: Sink) -> bool:
     """False (nothing done) when the file is not valid UTF-8: the row path repairs and counts it."""
-    try:
-        text = src.raw_bytes().decode("utf-8")
-    except UnicodeDecodeError:
+    lines = _read_lines(src.raw_bytes())
+    if lines is None:
         return False
-    lines = pl.DataFrame({"line": [text]}).select(pl.col("line").str.split("\n").explode()) \
-        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("ref"))
-    if text.endswith("\n"):
-        lines = lines.head(-1)
-    lines = lines.with_columns(pl.col("line").str.strip_chars_end("\r\n")) \
+    frame = lines.to_frame().with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("ref"),
+                                          pl.col("line").str.strip_chars_end("\r\n")) \
         .filter(pl.col("line").str.strip_chars(_ASCII_SPACE) != "")
-    sink.items += lines.height
+    sink.items += frame.height
     sink.counters["utf8_repaired_items"] += 0  # valid UTF-8: nothing repaired (the row path reports the same 0)
-    parts = pl.col("line").str.extract_groups(_PLAIN)
-    lines = lines.with_columns(parts.struct.field("1").alias("_tags"), parts.struct.field("2").alias("_prefix"),
-                               parts.struct.field("3").alias("_text"))
-    once = pl.all_horizontal([pl.col("_tags").str.count_matches(f"(?:^|;){t}=") <= 1 for t in _TAGS_USED])
+    # "@tags :prefix PRIVMSG #channel text": five parts at the first four spaces
+    parts = pl.col("line").str.splitn(" ", 5)
+    frame = frame.with_columns(parts.struct.field("field_0").alias("_t"), parts.struct.field("field_1").alias("_p"),
+                               parts.struct.field("field_2").alias("_cmd"), parts.struct.field("field_4")
+                               .alias("_text"))
+    frame = frame.with_columns((pl.lit(";") + pl.col("_t").str.slice(1)).alias("_tags"))
+    once = pl.all_horizontal([pl.col("_tags").str.count_matches(f";{t}=", literal=True) <= 1 for t in _TAGS_USED])
     stamp, dn, login = _tag("tmi-sent-ts"), _tag("display-name"), _tag("login")
-    plain = (pl.col("_tags").is_not_null() & ~pl.col("_tags").str.contains("(?:^|;)[^;=]*(?:;|$)") & once
+    plain = (pl.col("_t").str.starts_with("@") & pl.col("_p").str.starts_with(":") & (pl.col("_cmd") == "PRIVMSG")
+             & pl.col("_text").is_not_null() & ~pl.col("_tags").str.contains(";[^;=]*(?:;|$)") & once
              & stamp.str.contains("^[0-9]{1,18}$").fill_null(False)
-             & _tag("bits").is_null() & _tag("pinned-chat-paid-amount").is_null()
+             & ~pl.col("_tags").str.contains(";bits=", literal=True)
+             & ~pl.col("_tags").str.contains(";pinned-chat-paid-amount=", literal=True)
              & (_tag("emotes").fill_null("") == "") & ~dn.fill_null("").str.contains("\\", literal=True)
-             & ~pl.col("_text").str.starts_with(":\x01ACTION ").fill_null(False)
-             & ~pl.col("_text").str.starts_with("\x01ACTION ").fill_null(False))
-    lines = lines.with_columns(plain.fill_null(False).alias("_plain"))
-    for n, line in lines.filter(~pl.col("_plain")).select("ref", "line").iter_rows():
+             & ~pl.col("_text").str.starts_with(":\x01ACTION ") & ~pl.col("_text").str.starts_with("\x01ACTION "))
+    frame = frame.with_columns(plain.fill_null(False).alias("_plain"))
+    for n, line in frame.filter(~pl.col("_plain")).select("ref", "line").iter_rows():
         _feed_text_line(line, line, n, sink)
-    fast = lines.filter(pl.col("_plain"))
+    fast = frame.filter(pl.col("_plain"))
     if not fast.height:
         return True
     text_col = pl.col("_text")
-    nick = pl.when(pl.col("_prefix").str.contains("!", literal=True)) \
-        .then(pl.col("_prefix").str.split_exact("!", 1).struct.field("field_0"))
+    prefix = pl.col("_p").str.slice(1)
+    nick = pl.when(prefix.str.contains("!", literal=True)).then(prefix.str.split_exact("!", 1).struct.field("field_0"))
     none = lambda e: pl.when(e != "").then(e)  # noqa: E731 - "" counts as missing, as `or None` does
     mid = none(_tag("id"))
     sink.batch = fast.select(
