@@ -11,7 +11,7 @@ demo: setup
 	$(VENV)/bin/python -m multimodal_pipeline demo
 
 test: setup
-	WITH_CHROMIUM=1 bash scripts/setup.sh
+	WITH_CHROMIUM=1 WITH_SCALE=1 bash scripts/setup.sh
 	$(VENV)/bin/python -m pytest -q
 
 ui: setup

@@ -14,6 +14,11 @@ command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 if [ "${WITH_FFMPEG:-0}" = 1 ]; then command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg); fi
 # chromium: the end-to-end UI test opens the pages in a real (headless) browser
 if [ "${WITH_CHROMIUM:-0}" = 1 ]; then command -v chromium >/dev/null 2>&1 || need_apt+=(chromium); fi
+# redis-server and postgresql: the scale-out tests (a Celery broker and the Dagster instance's database, docs/scale.md)
+if [ "${WITH_SCALE:-0}" = 1 ]; then
+  command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -1,5 +1,6 @@
 """The Dagster layer: partitions, resources, one module per tier (asset + its checks), sensors, jobs."""
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -11,7 +12,7 @@ from multimodal_pipeline.defs import (
 from multimodal_pipeline.defs.qa import qa_job, qa_sensor, qa_summary
 from multimodal_pipeline.defs.catalog import build_catalog_asset
 from multimodal_pipeline.defs.io_manager import ContentAddressedParquetIOManager
-from multimodal_pipeline.defs.jobs import corpus_pipeline, refresh_catalog, video_pipeline
+from multimodal_pipeline.defs.jobs import corpus_pipeline, refresh_catalog, video_executor, video_pipeline
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.defs.sensors import corpus_automation_sensor, inbox_sensor
 from multimodal_pipeline.defs.versions import versioned
@@ -30,6 +31,9 @@ def build_defs(data_root: str | Path | None = None, config_file: str | Path | No
         assets=[*assets, build_catalog_asset(assets), qa_summary],
         jobs=[video_pipeline, corpus_pipeline, refresh_catalog, qa_job],
         sensors=[inbox_sensor, qa_sensor, corpus_automation_sensor],
+        # with MMP_EXECUTOR=celery, ad-hoc materializations (the UI's Materialize, `dagster asset materialize`) go to
+        # the Celery workers too; otherwise Dagster's default executor
+        executor=video_executor() if os.environ.get("MMP_EXECUTOR") == "celery" else None,
         resources={
             "io_manager": ContentAddressedParquetIOManager(data_root=str(root)),
             "pipeline": PipelineResource(data_root=str(root), config_file=str(config or "")),

@@ -1,0 +1,122 @@
+"""Scale-out with real servers: the Dagster instance in PostgreSQL, steps on two Celery worker processes through a
+Redis broker (`scripts/scale_local.sh`, `deploy/celery/`), two videos at once; their tables equal those of the
+default in-process run on another data root."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from multimodal_pipeline.settings import default_config_file
+from multimodal_pipeline.synth import StreamSpec, generate_stream
+from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port, materialize_partition
+
+REPO = Path(__file__).resolve().parents[1]
+TIERS = ["raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs"]
+#: tiers whose tables hold no local paths (raw_video and audio name their files under the data root): byte for byte
+#: the same, but for the alignment's float similarities (equal within 1e-5)
+SAME_TABLES = ["chat_events", "speech_segments", "aligned_pairs"]
+
+
+def _data_root(path: Path) -> Path:
+    for sub in ("raw", "staged", "curated", "artifacts", "inbox"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def scale_env():
+    """PostgreSQL, Redis and two Celery workers started by the script the README tells users to run."""
+    work = Path(tempfile.mkdtemp(prefix="mmp-scale-"))  # not under pytest's 0700 folder: PostgreSQL runs as postgres
+    work.chmod(0o755)
+    home = work / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "deploy" / "celery" / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "MMP_SCALE_DIR": str(work / "services"), "MMP_PG_PORT": str(free_port()),
+           "MMP_REDIS_PORT": str(free_port()), "MMP_DATA_ROOT": str(_data_root(work / "data")),
+           "DAGSTER_HOME": str(home), "VENV": str(Path(sys.executable).parents[1])}
+    up = subprocess.run(["bash", "scripts/scale_local.sh", "up", "2"], cwd=REPO, env=env, capture_output=True,
+                        text=True, timeout=180)
+    assert up.returncode == 0, up.stderr
+    exports = re.search(r"^export (.*)$", up.stdout, re.M)
+    assert exports, up.stdout
+    env.update(dict(kv.split("=", 1) for kv in exports.group(1).split()))
+    try:
+        yield env, work
+    finally:
+        subprocess.run(["bash", "scripts/scale_local.sh", "down"], cwd=REPO, env=env, timeout=120)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _celery_workers(instance: dg.DagsterInstance, run_id: str) -> set[str]:
+    names = set()
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        data = record.dagster_event.engine_event_data
+        if data is not None and "Celery worker" in data.metadata:
+            names.add(data.metadata["Celery worker"].value)
+    return names
+
+
+def _stored(instance: dg.DagsterInstance, asset: str, key: str) -> tuple[str, pl.DataFrame]:
+    """(sha256, table) of the latest materialization of one partition."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[key]), limit=1).records
+    assert records, (asset, key)
+    metadata = records[0].event_log_entry.asset_materialization.metadata
+    return metadata["sha256"].value, pl.read_parquet(metadata["path"].value)
+
+
+def test_two_videos_on_two_celery_workers_with_postgres(scale_env, monkeypatch):
+    env, work = scale_env
+    site = work / "site"
+    lines = []
+    for seed in (11, 12):
+        stream = generate_stream(site, StreamSpec(seed=seed, duration_s=150, name=f"scale{seed}"))
+        lines.append(f"{stream.video} chat={stream.chat['youtube_live_chat']} id=scale{seed}")
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    monkeypatch.setenv("MMP_POSTGRES_URL", env["MMP_POSTGRES_URL"])
+    instance = dg.DagsterInstance.get()
+    assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+    data = Path(env["MMP_DATA_ROOT"])
+    _defs, sensed = add_videos(data, lines, instance)
+    keys = [r.partition_key for r in sensed.run_requests]
+    assert keys == ["scale11", "scale12"]
+
+    # both videos at once, every step a Celery task, as `dagster asset materialize` runs them with MMP_EXECUTOR=celery
+    dagster = str(Path(sys.executable).parent / "dagster")
+    procs = [subprocess.Popen([dagster, "asset", "materialize", "-m", "multimodal_pipeline.definitions",
+                               "--select", ",".join(TIERS), "--partition", key], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for key in keys]
+    outputs = [p.communicate(timeout=900)[0] for p in procs]
+    for proc, out in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, out[-3000:]
+
+    runs = instance.get_runs()
+    assert len(runs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    workers = set().union(*(_celery_workers(instance, r.run_id) for r in runs))
+    assert len(workers) == 2 and all(w.startswith(("mmp1@", "mmp2@")) for w in workers), workers
+
+    # the same videos in one process on another data root: the same tables, byte for byte
+    monkeypatch.delenv("DAGSTER_HOME")
+    local = dg.DagsterInstance.ephemeral()
+    local_root = _data_root(work / "local")
+    # the configuration the workers load (pipeline.yaml of the checkout, or $MMP_CONFIG)
+    local_defs, _ = add_videos(local_root, lines, local, config_file=str(default_config_file() or ""))
+    for key in keys:
+        assert materialize_partition(local_defs, local, key, selection=TIERS).success
+        for asset in SAME_TABLES:
+            (sha, table), (local_sha, local_table) = _stored(instance, asset, key), _stored(local, asset, key)
+            if asset == "aligned_pairs" and sha != local_sha:  # MiniLM similarities: last bits can differ (seen)
+                assert_frame_equal(table, local_table, check_exact=False, rtol=1e-5)
+            else:
+                assert sha == local_sha, (asset, key)
