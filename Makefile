@@ -18,5 +18,5 @@ ui: setup
 	VENV=$(VENV) bash scripts/ui.sh
 
 bench: setup
-	WITH_FFMPEG=1 bash scripts/setup.sh
+	WITH_FFMPEG=1 WITH_SCALE=1 bash scripts/setup.sh
 	$(VENV)/bin/python -m benchmarks.run_all

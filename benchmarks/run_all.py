@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "dedup": ["benchmarks.bench_dedup"],
     "orchestration": ["benchmarks.bench_orchestration"],
     "e2e": ["benchmarks.bench_e2e"],
+    "scale": ["benchmarks.bench_scale"],
     "train": ["benchmarks.bench_train"],
 }
 

@@ -1,0 +1,104 @@
+"""Scale-out throughput: the same videos through the Celery executor with one worker process and with two, each
+against a fresh PostgreSQL instance and data root (`scripts/scale_local.sh`); all videos are submitted at once.
+
+    python -m benchmarks.bench_scale [--videos 4] [--minutes 2]
+
+Figure: `speedup` = wall time with 1 worker / wall time with 2 (the baseline is the 1-worker run of the same videos).
+Writes benchmarks/results/scale.json. Needs PostgreSQL and Redis (WITH_SCALE=1 bash scripts/setup.sh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import write_result
+
+REPO = Path(__file__).resolve().parents[1]
+TIERS = "raw_video,audio,chat_events,speech_segments,aligned_pairs"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(lines: list[str], workers: int, work: Path) -> dict:
+    import dagster as dg
+
+    from multimodal_pipeline_tests.dagster_helpers import add_videos
+
+    base = work / f"w{workers}"
+    home = base / "dagster_home"
+    home.mkdir(parents=True)
+    shutil.copy(REPO / "deploy" / "celery" / "dagster.yaml", home / "dagster.yaml")
+    data = base / "data"
+    for sub in ("raw", "staged", "curated", "artifacts", "inbox"):
+        (data / sub).mkdir(parents=True)
+    env = {**os.environ, "MMP_SCALE_DIR": str(base / "services"), "MMP_PG_PORT": str(_free_port()),
+           "MMP_REDIS_PORT": str(_free_port()), "MMP_DATA_ROOT": str(data), "DAGSTER_HOME": str(home),
+           "VENV": str(Path(sys.executable).parents[1])}
+    up = subprocess.run(["bash", "scripts/scale_local.sh", "up", str(workers)], cwd=REPO, env=env, capture_output=True,
+                        text=True, check=True)
+    env.update(dict(kv.split("=", 1) for kv in re.search(r"^export (.*)$", up.stdout, re.M).group(1).split()))
+    try:
+        os.environ["DAGSTER_HOME"], os.environ["MMP_POSTGRES_URL"] = env["DAGSTER_HOME"], env["MMP_POSTGRES_URL"]
+        instance = dg.DagsterInstance.get()
+        _defs, sensed = add_videos(data, lines, instance)
+        keys = [r.partition_key for r in sensed.run_requests]
+        time.sleep(5)  # the workers finish starting
+        dagster = str(Path(sys.executable).parent / "dagster")
+        started = time.perf_counter()
+        procs = [subprocess.Popen([dagster, "asset", "materialize", "-m", "multimodal_pipeline.definitions",
+                                   "--select", TIERS, "--partition", key], cwd=REPO, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for key in keys]
+        codes = [p.wait() for p in procs]
+        wall = time.perf_counter() - started
+        if any(codes):
+            raise SystemExit(f"{workers} worker(s): a run failed ({codes})")
+        return {"workers": workers, "videos": len(keys), "wall_s": round(wall, 1)}
+    finally:
+        subprocess.run(["bash", "scripts/scale_local.sh", "down"], cwd=REPO, env=env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--videos", type=int, default=4)
+    parser.add_argument("--minutes", type=float, default=2.0)
+    args = parser.parse_args()
+    from multimodal_pipeline.synth import StreamSpec, generate_stream
+
+    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    work.chmod(0o755)  # PostgreSQL runs as its own user
+    try:
+        lines = []
+        for i in range(args.videos):
+            stream = generate_stream(work / "site", StreamSpec(seed=300 + i, duration_s=args.minutes * 60,
+                                                                name=f"bench{i}"))
+            lines.append(f"{stream.video} chat={stream.chat['youtube_live_chat']} id=bench{i}")
+        one = run(lines, 1, work)
+        print("1 worker", one, flush=True)
+        two = run(lines, 2, work)
+        print("2 workers", two, flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result = {"videos": args.videos, "minutes": args.minutes, "baseline": "the same videos on 1 worker",
+              "one_worker": one, "two_workers": two, "speedup": round(one["wall_s"] / two["wall_s"], 2),
+              "cpus": os.cpu_count()}
+    print(f"{args.videos} videos of {args.minutes:g} min: 1 worker {one['wall_s']} s, 2 workers {two['wall_s']} s: "
+          f"{result['speedup']}x")
+    print(f"-> {write_result('scale', result)}")
+
+
+if __name__ == "__main__":
+    main()
