@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +20,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from multimodal_pipeline.settings import default_config_file
+from multimodal_pipeline.storage import sha256_file
 from multimodal_pipeline.synth import StreamSpec, generate_stream
 from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port, materialize_partition
 
@@ -120,3 +123,50 @@ def test_two_videos_on_two_celery_workers_with_postgres(scale_env, monkeypatch):
                 assert_frame_equal(table, local_table, check_exact=False, rtol=1e-5)
             else:
                 assert sha == local_sha, (asset, key)
+
+
+def _engine_workers_by_step(instance: dg.DagsterInstance, key: str) -> dict[str, list[str]]:
+    """step key -> the Celery workers that started it, for the runs of one partition."""
+    started: dict[str, list[str]] = {}
+    for run in instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": key})):
+        for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+            data = record.dagster_event.engine_event_data
+            if data is not None and "Celery worker" in data.metadata and "step_keys" in data.metadata:
+                started.setdefault(data.metadata["step_keys"].value, []).append(data.metadata["Celery worker"].value)
+    return started
+
+
+def test_a_worker_killed_mid_step_gives_the_step_back(scale_env, monkeypatch):
+    """SIGKILL of the worker process that runs a video's ASR step: the step goes back to the queue, runs again, and
+    the run succeeds with a speech table; no file under a final name is partial."""
+    env, work = scale_env
+    stream = generate_stream(work / "site", StreamSpec(seed=13, duration_s=150, name="scale13"))
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    monkeypatch.setenv("MMP_POSTGRES_URL", env["MMP_POSTGRES_URL"])
+    instance = dg.DagsterInstance.get()
+    data = Path(env["MMP_DATA_ROOT"])
+    add_videos(data, [f"{stream.video} chat={stream.chat['youtube_live_chat']} id=scale13"], instance, name="kill.txt")
+    dagster = str(Path(sys.executable).parent / "dagster")
+    proc = subprocess.Popen([dagster, "asset", "materialize", "-m", "multimodal_pipeline.definitions",
+                             "--select", ",".join(TIERS), "--partition", "scale13"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 300
+    worker = None
+    while worker is None and time.monotonic() < deadline and proc.poll() is None:
+        worker = next(iter(_engine_workers_by_step(instance, "scale13").get("speech_segments", [])), None)
+        time.sleep(0.2)
+    assert worker is not None, "the ASR step never started"
+    time.sleep(2.0)  # inside the ASR (several seconds on a 150 s stream)
+    main_pid = int((Path(env["MMP_SCALE_DIR"]) / "workers" / f"{worker[3]}.pid").read_text())
+    children = subprocess.run(["pgrep", "-P", str(main_pid)], capture_output=True, text=True).stdout.split()
+    assert children, f"no pool process under {worker}"
+    for pid in children:
+        os.kill(int(pid), signal.SIGKILL)
+    out = proc.communicate(timeout=900)[0]
+    assert proc.returncode == 0, out[-3000:]
+    assert len(_engine_workers_by_step(instance, "scale13")["speech_segments"]) >= 2  # started again
+    _sha, speech = _stored(instance, "speech_segments", "scale13")
+    assert speech.height > 0
+    # nothing partial under a final name: every content-addressed file's bytes hash to its name
+    named = [*(data / "staged" / "tables").rglob("*.parquet"), *(data / "staged" / "audio").glob("*.flac")]
+    assert named and all(sha256_file(f) == f.stem for f in named)
