@@ -25,18 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 TIERS = "raw_video,audio,chat_events,speech_segments,aligned_pairs"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run(lines: list[str], workers: int, work: Path) -> dict:
     import dagster as dg
 
-    from multimodal_pipeline_tests.dagster_helpers import add_videos
+    from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port
 
     base = work / f"w{workers}"
     home = base / "dagster_home"
@@ -45,8 +37,8 @@ def run(lines: list[str], workers: int, work: Path) -> dict:
     data = base / "data"
     for sub in ("raw", "staged", "curated", "artifacts", "inbox"):
         (data / sub).mkdir(parents=True)
-    env = {**os.environ, "MMP_SCALE_DIR": str(base / "services"), "MMP_PG_PORT": str(_free_port()),
-           "MMP_REDIS_PORT": str(_free_port()), "MMP_DATA_ROOT": str(data), "DAGSTER_HOME": str(home),
+    env = {**os.environ, "MMP_SCALE_DIR": str(base / "services"), "MMP_PG_PORT": str(free_port()),
+           "MMP_REDIS_PORT": str(free_port()), "MMP_DATA_ROOT": str(data), "DAGSTER_HOME": str(home),
            "VENV": str(Path(sys.executable).parents[1])}
     up = subprocess.run(["bash", "scripts/scale_local.sh", "up", str(workers)], cwd=REPO, env=env, capture_output=True,
                         text=True, check=True)
