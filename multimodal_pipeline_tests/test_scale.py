@@ -61,13 +61,15 @@ def scale_env():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _celery_workers(instance: dg.DagsterInstance, run_id: str) -> set[str]:
-    names = set()
-    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-        data = record.dagster_event.engine_event_data
-        if data is not None and "Celery worker" in data.metadata:
-            names.add(data.metadata["Celery worker"].value)
-    return names
+def _workers_by_step(instance: dg.DagsterInstance, key: str) -> dict[str, list[str]]:
+    """step key -> the Celery workers that started it (the executor's engine events), for the runs of one partition."""
+    started: dict[str, list[str]] = {}
+    for run in instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": key})):
+        for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+            data = record.dagster_event.engine_event_data
+            if data is not None and "Celery worker" in data.metadata and "step_keys" in data.metadata:
+                started.setdefault(data.metadata["step_keys"].value, []).append(data.metadata["Celery worker"].value)
+    return started
 
 
 def _stored(instance: dg.DagsterInstance, asset: str, key: str) -> tuple[str, pl.DataFrame]:
@@ -106,7 +108,7 @@ def test_two_videos_on_two_celery_workers_with_postgres(scale_env, monkeypatch):
 
     runs = instance.get_runs()
     assert len(runs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
-    workers = set().union(*(_celery_workers(instance, r.run_id) for r in runs))
+    workers = {w for key in keys for names in _workers_by_step(instance, key).values() for w in names}
     assert len(workers) == 2 and all(w.startswith(("mmp1@", "mmp2@")) for w in workers), workers
 
     # the same videos in one process on another data root: the same tables, byte for byte
@@ -123,17 +125,6 @@ def test_two_videos_on_two_celery_workers_with_postgres(scale_env, monkeypatch):
                 assert_frame_equal(table, local_table, check_exact=False, rtol=1e-5)
             else:
                 assert sha == local_sha, (asset, key)
-
-
-def _engine_workers_by_step(instance: dg.DagsterInstance, key: str) -> dict[str, list[str]]:
-    """step key -> the Celery workers that started it, for the runs of one partition."""
-    started: dict[str, list[str]] = {}
-    for run in instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": key})):
-        for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-            data = record.dagster_event.engine_event_data
-            if data is not None and "Celery worker" in data.metadata and "step_keys" in data.metadata:
-                started.setdefault(data.metadata["step_keys"].value, []).append(data.metadata["Celery worker"].value)
-    return started
 
 
 def test_a_worker_killed_mid_step_gives_the_step_back(scale_env, monkeypatch):
@@ -153,7 +144,7 @@ def test_a_worker_killed_mid_step_gives_the_step_back(scale_env, monkeypatch):
     deadline = time.monotonic() + 300
     worker = None
     while worker is None and time.monotonic() < deadline and proc.poll() is None:
-        worker = next(iter(_engine_workers_by_step(instance, "scale13").get("speech_segments", [])), None)
+        worker = next(iter(_workers_by_step(instance, "scale13").get("speech_segments", [])), None)
         time.sleep(0.2)
     assert worker is not None, "the ASR step never started"
     time.sleep(2.0)  # inside the ASR (several seconds on a 150 s stream)
@@ -164,7 +155,7 @@ def test_a_worker_killed_mid_step_gives_the_step_back(scale_env, monkeypatch):
         os.kill(int(pid), signal.SIGKILL)
     out = proc.communicate(timeout=900)[0]
     assert proc.returncode == 0, out[-3000:]
-    assert len(_engine_workers_by_step(instance, "scale13")["speech_segments"]) >= 2  # started again
+    assert len(_workers_by_step(instance, "scale13")["speech_segments"]) >= 2  # started again
     _sha, speech = _stored(instance, "speech_segments", "scale13")
     assert speech.height > 0
     # nothing partial under a final name: every content-addressed file's bytes hash to its name

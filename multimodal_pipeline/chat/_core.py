@@ -173,14 +173,15 @@ def event_id(video_id: str, source: str, key: str) -> str:
     return hashlib.sha256(data).hexdigest()[:20]
 
 
-def event_ids(video_id: str, source: str, keys: list | tuple) -> pl.Series:
+def event_ids(video_id: str, source: str, keys: pl.Series | list | tuple) -> pl.Series:
     """`event_id` of every key, hashed in Rust (polars-hash); keys Polars cannot hold (lone surrogates) in Python."""
-    try:
-        col = pl.Series("key", keys, dtype=pl.String)
-    except UnicodeEncodeError:
-        return pl.Series("event_id", [event_id(video_id, source, k) for k in keys], dtype=pl.String)
+    if not isinstance(keys, pl.Series):
+        try:
+            keys = pl.Series("key", keys, dtype=pl.String)
+        except UnicodeEncodeError:
+            return pl.Series("event_id", [event_id(video_id, source, k) for k in keys], dtype=pl.String)
     prefix = f"{video_id}\x1f{source}\x1f"
-    return pl.select((pl.lit(prefix) + col).chash.sha2_256().str.slice(0, 20).alias("event_id")).to_series()
+    return pl.select((pl.lit(prefix) + keys).chash.sha2_256().str.slice(0, 20).alias("event_id")).to_series()
 
 
 #: field order of a row tuple in `Sink.rows`
@@ -347,6 +348,7 @@ class Sink:
             "echo": pl.Series(cols["echo"], dtype=pl.Boolean), "raw_ref": refs,
         })
         frags: tuple = cols["frags"]
+        ids = event_ids(self.video_id, self.source, cols["key"])
         line_order = None
         if self.batch is not None:  # columns from a vectorized fast path, after the rows
             if n:  # some lines took the row path: both carry line numbers, file order is restored below
@@ -356,21 +358,16 @@ class Sink:
                 pl.col("echo").cast(pl.Boolean),
                 (pl.lit(f"{name}:") + pl.col("ref").cast(pl.String)).alias("raw_ref"))])
             frags = frags + (None,) * self.batch.height
-            keys = list(cols["key"]) + self.batch["key"].to_list() if n else self.batch["key"]
+            ids = pl.concat([ids, event_ids(self.video_id, self.source, self.batch["key"])])
             self.batch = None
-        else:
-            keys = cols["key"]
         total = frame.height
         stats: dict[str, Any] = {}
-        ts = self._offsets(frame["ts"], frame["epoch"]) if total else frame["ts"]
-        deleted = self._deleted(frame, ts) if total else None
-        ids = event_ids(self.video_id, self.source, keys) if isinstance(keys, (list, tuple)) else \
-            pl.select((pl.lit(f"{self.video_id}\x1f{self.source}\x1f") + keys).chash.sha2_256().str.slice(0, 20)
-                      .alias("event_id")).to_series()
+        ts = self._offsets(frame["ts"], frame["epoch"])
+        deleted = self._deleted(frame, ts)
         implicit = pl.when(pl.col("text") != "").then(pl.concat_list([pl.struct(
             pl.lit("text").alias("type"), pl.col("text").alias("text"),
             pl.lit(None, dtype=pl.String).alias("emote_id"))])).otherwise(pl.lit([], dtype=_FRAGMENT_DTYPE))
-        explicit = self._fragments(frags, total) if total else None
+        explicit = self._fragments(frags, total)
         frag_expr = implicit if explicit is None else pl.coalesce(pl.lit(explicit), implicit)
         events = frame.with_columns(
             pl.lit(self.video_id, dtype=pl.String).alias("video_id"), ids.alias("event_id"), ts.alias("ts_ms"),
@@ -380,7 +377,7 @@ class Sink:
         if line_order is not None:  # rows and fast-path columns of one line file: back into file order
             events = events.with_columns(line_order.alias("_line")).sort("_line", maintain_order=True)
         echoes = dups = 0
-        if total and events["echo"].any():  # ticker/banner echoes of a message in the file
+        if events["echo"].any():  # ticker/banner echoes of a message in the file
             echo = self._echoes(events)
             echoes = int(echo.sum())
             events = events.filter(~echo)

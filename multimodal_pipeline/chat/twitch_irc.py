@@ -365,8 +365,10 @@ def _vectorized_lines(src: Source, sink: Sink) -> bool:
                                parts.struct.field("field_2").alias("_cmd"), parts.struct.field("field_4")
                                .alias("_text"))
     frame = frame.with_columns((pl.lit(";") + pl.col("_t").str.slice(1)).alias("_tags"))
+    # the tags both the test below and the columns read, extracted once
+    frame = frame.with_columns(_tag("tmi-sent-ts").alias("_stamp"), _tag("display-name").alias("_dn"))
     once = pl.all_horizontal([pl.col("_tags").str.count_matches(f";{t}=", literal=True) <= 1 for t in _TAGS_USED])
-    stamp, dn, login = _tag("tmi-sent-ts"), _tag("display-name"), _tag("login")
+    stamp, dn = pl.col("_stamp"), pl.col("_dn")
     plain = (pl.col("_t").str.starts_with("@") & pl.col("_p").str.starts_with(":") & (pl.col("_cmd") == "PRIVMSG")
              & pl.col("_text").is_not_null() & ~pl.col("_tags").str.contains(";[^;=]*(?:;|$)") & once
              & stamp.str.contains("^[0-9]{1,18}$").fill_null(False)
@@ -387,7 +389,7 @@ def _vectorized_lines(src: Source, sink: Sink) -> bool:
     mid = none(_tag("id"))
     sink.batch = fast.select(
         pl.lit(None, dtype=pl.Int64).alias("ts"), stamp.cast(pl.Int64).alias("epoch"),
-        pl.coalesce(none(dn), none(login), nick).alias("author"), none(_tag("user-id")).alias("author_id"),
+        pl.coalesce(none(dn), none(_tag("login")), nick).alias("author"), none(_tag("user-id")).alias("author_id"),
         pl.when(text_col.str.starts_with(":")).then(text_col.str.slice(1)).otherwise(text_col).alias("text"),
         pl.lit("message").alias("kind"), pl.lit(None, dtype=pl.String).alias("amount"),
         pl.when(mid.is_not_null()).then(pl.concat_str([mid, pl.lit("|"), stamp])).otherwise(pl.col("line"))

@@ -12,7 +12,7 @@ import msgspec
 import polars as pl
 
 from multimodal_pipeline.chat._core import BOM, Sink, Source, json_error, loads, loads_fast
-from multimodal_pipeline.chat._youtube import ACTION_KEYS, YouTubeActions, _int, runs_of
+from multimodal_pipeline.chat._youtube import ACTION_KEYS, YouTubeActions, _int
 
 FORMAT = "ytdlp_live_chat"
 
@@ -78,7 +78,6 @@ def parse(src: Source, sink: Sink) -> None:
     yt = YouTubeActions(sink)
     repaired = 0
     live_lines = 0
-    rows_append = sink.rows.append
     _loads = loads_fast
     decode_plain = _DECODE_PLAIN
     # plain text messages, as columns (the event key is put together in Polars from them)
@@ -151,27 +150,6 @@ def parse(src: Source, sink: Sink) -> None:
                     if offset is None:
                         sink.reject(n, "replay action without a numeric videoOffsetTimeMsec", line.rstrip(b"\r\n"))
                         continue
-                    # one plain text message whose typed decoding failed (e.g. an emoji run): inlined
-                    acts = wrapper.get("actions")
-                    if acts and len(acts) == 1:
-                        add = acts[0].get("addChatItemAction")
-                        item = add.get("item") if add is not None else None
-                        r = item.get("liveChatTextMessageRenderer") if item is not None else None
-                        if r is not None and len(item) == 1:
-                            msg = r.get("message")
-                            runs = msg.get("runs") if msg else None
-                            if runs is not None and len(runs) == 1 and "text" in runs[0]:
-                                text, frags = runs[0]["text"], None
-                            else:
-                                text, frags = runs_of(msg)
-                            nid = r.get("id")
-                            aid = r.get("authorExternalChannelId")
-                            an = r.get("authorName")
-                            yt.last = (offset, None)
-                            rows_append((offset, None, an.get("simpleText") if an else None, aid, text, "message",
-                                         frags, None, n, f"{nid}|{r.get('timestampUsec')}|{offset}|{aid}|None|{text}",
-                                         nid, False))
-                            continue
                 for act in wrapper.get("actions") or ():
                     yt.action(act, n, offset)
             elif not yt.action(obj, n, None):
