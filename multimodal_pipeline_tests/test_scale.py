@@ -1,6 +1,7 @@
 """Scale-out with real servers: the Dagster instance in PostgreSQL, steps on two Celery worker processes through a
-Redis broker (`scripts/scale_local.sh`, `deploy/celery/`), two videos at once; their tables equal those of the
-default in-process run on another data root."""
+Redis broker (`scripts/scale_local.sh`, `deploy/celery/`), three videos dropped into the inbox and run by the daemon;
+their tables and checks equal those of the default in-process run on another data root. A worker killed mid-step gives
+its step back."""
 
 from __future__ import annotations
 
@@ -19,16 +20,17 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from multimodal_pipeline.settings import default_config_file
 from multimodal_pipeline.storage import sha256_file
 from multimodal_pipeline.synth import StreamSpec, generate_stream
-from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port, materialize_partition
+from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port, materialize_partition, stop_group
 
 REPO = Path(__file__).resolve().parents[1]
 TIERS = ["raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs"]
 #: tiers whose tables hold no local paths (raw_video and audio name their files under the data root): byte for byte
 #: the same, but for the alignment's float similarities (equal within 1e-5)
 SAME_TABLES = ["chat_events", "speech_segments", "aligned_pairs"]
+CONFIG = ("curate:\n  split_block_ms: 15000\ntrain:\n  max_steps: 4\n  max_seq_len: 160\n  batch_size: 4\n"
+          "eval:\n  max_new_tokens: 16\n  max_generation_samples: 2\n")
 
 
 def _data_root(path: Path) -> Path:
@@ -45,7 +47,9 @@ def scale_env():
     home = work / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "deploy" / "celery" / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "MMP_SCALE_DIR": str(work / "services"), "MMP_PG_PORT": str(free_port()),
+    config = work / "pipeline.yaml"  # what the daemon's runs and the workers load: a short training
+    config.write_text(CONFIG)
+    env = {**os.environ, "MMP_CONFIG": str(config), "MMP_SCALE_DIR": str(work / "services"), "MMP_PG_PORT": str(free_port()),
            "MMP_REDIS_PORT": str(free_port()), "MMP_DATA_ROOT": str(_data_root(work / "data")),
            "DAGSTER_HOME": str(home), "VENV": str(Path(sys.executable).parents[1])}
     up = subprocess.run(["bash", "scripts/scale_local.sh", "up", "2"], cwd=REPO, env=env, capture_output=True,
@@ -81,50 +85,93 @@ def _stored(instance: dg.DagsterInstance, asset: str, key: str) -> tuple[str, pl
     return metadata["sha256"].value, pl.read_parquet(metadata["path"].value)
 
 
-def test_two_videos_on_two_celery_workers_with_postgres(scale_env, monkeypatch):
+def _checks(instance: dg.DagsterInstance, key: str) -> dict[tuple[str, str], bool]:
+    """(asset, check) -> passed, from the latest run of one partition."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": key}), limit=1)
+    assert runs, key
+    out = {}
+    for record in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        data = record.dagster_event.event_specific_data
+        out[(data.asset_key.to_user_string(), data.check_name)] = data.passed
+    return out
+
+
+def _head_tail(text: str, n: int = 1500) -> str:
+    return text if len(text) <= 2 * n else f"{text[:n]} ... {text[-n:]}"
+
+
+def _failures(instance: dg.DagsterInstance, runs) -> list[str]:
+    """What failed in the runs that did not succeed: the step and its error (the run's own failure otherwise)."""
+    out = []
+    for run in runs:
+        if run.status == dg.DagsterRunStatus.SUCCESS:
+            continue
+        for record in instance.all_logs(run.run_id):
+            event = record.dagster_event
+            if event is not None and event.event_type in (dg.DagsterEventType.STEP_FAILURE,
+                                                          dg.DagsterEventType.RUN_FAILURE,
+                                                          dg.DagsterEventType.ENGINE_EVENT) and (
+                    event.event_type != dg.DagsterEventType.ENGINE_EVENT or "error" in (event.message or "").lower()):
+                error = getattr(event.event_specific_data, "error", None)
+                out.append(f"{run.tags.get('dagster/partition')} {event.step_key}: {event.message} "
+                           f"{_head_tail(error.to_string()) if error else ''}")
+    return out
+
+
+def test_three_videos_through_the_inbox_on_two_celery_workers_with_postgres(scale_env, monkeypatch):
+    """The path users take when scaled out: a URI list dropped into the inbox, the daemon's sensor and run queue on
+    the PostgreSQL instance, every step a Celery task; the tables, hashes and checks equal an in-process run's."""
     env, work = scale_env
     site = work / "site"
     lines = []
-    for seed in (11, 12):
+    # seeds whose 150 s streams give every split a sample, so that the training gates pass and the run goes through
+    # training and evaluation (others stop, rightly, at the curated snapshot's gates)
+    for seed in (0, 2, 4):
         stream = generate_stream(site, StreamSpec(seed=seed, duration_s=150, name=f"scale{seed}"))
         lines.append(f"{stream.video} chat={stream.chat['youtube_live_chat']} id=scale{seed}")
+    keys = ["scale0", "scale2", "scale4"]
     monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
     monkeypatch.setenv("MMP_POSTGRES_URL", env["MMP_POSTGRES_URL"])
     instance = dg.DagsterInstance.get()
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     data = Path(env["MMP_DATA_ROOT"])
-    _defs, sensed = add_videos(data, lines, instance)
-    keys = [r.partition_key for r in sensed.run_requests]
-    assert keys == ["scale11", "scale12"]
-
-    # both videos at once, every step a Celery task, as `dagster asset materialize` runs them with MMP_EXECUTOR=celery
-    dagster = str(Path(sys.executable).parent / "dagster")
-    procs = [subprocess.Popen([dagster, "asset", "materialize", "-m", "multimodal_pipeline.definitions",
-                               "--select", ",".join(TIERS), "--partition", key], cwd=REPO, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for key in keys]
-    outputs = [p.communicate(timeout=900)[0] for p in procs]
-    for proc, out in zip(procs, outputs, strict=True):
-        assert proc.returncode == 0, out[-3000:]
-
-    runs = instance.get_runs()
-    assert len(runs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        (data / "inbox" / "three.txt").write_text("\n".join(lines) + "\n")
+        deadline = time.monotonic() + 1500
+        while True:
+            assert daemon.poll() is None, daemon.stderr.read().decode()[-3000:]
+            runs = [r for r in instance.get_runs() if r.job_name == "video_pipeline"]
+            if len(runs) == 3 and all(r.is_finished for r in runs):
+                break
+            assert time.monotonic() < deadline, [(r.tags.get("dagster/partition"), r.status) for r in runs]
+            time.sleep(5)
+    finally:
+        stop_group(daemon, timeout_s=60)
+    assert sorted(r.tags["dagster/partition"] for r in runs) == keys
+    failures = _failures(instance, runs)
+    print("\n".join(failures))  # in full (pytest shortens the assertion's message)
+    assert not failures, failures
     workers = {w for key in keys for names in _workers_by_step(instance, key).values() for w in names}
     assert len(workers) == 2 and all(w.startswith(("mmp1@", "mmp2@")) for w in workers), workers
 
-    # the same videos in one process on another data root: the same tables, byte for byte
+    # the same videos in one process on another data root: the same tables, byte for byte, and the same checks
     monkeypatch.delenv("DAGSTER_HOME")
     local = dg.DagsterInstance.ephemeral()
     local_root = _data_root(work / "local")
-    # the configuration the workers load (pipeline.yaml of the checkout, or $MMP_CONFIG)
-    local_defs, _ = add_videos(local_root, lines, local, config_file=str(default_config_file() or ""))
+    local_defs, _ = add_videos(local_root, lines, local, config_file=env["MMP_CONFIG"])
     for key in keys:
-        assert materialize_partition(local_defs, local, key, selection=TIERS).success
+        assert materialize_partition(local_defs, local, key).success
         for asset in SAME_TABLES:
             (sha, table), (local_sha, local_table) = _stored(instance, asset, key), _stored(local, asset, key)
             if asset == "aligned_pairs" and sha != local_sha:  # MiniLM similarities: last bits can differ (seen)
                 assert_frame_equal(table, local_table, check_exact=False, rtol=1e-5)
             else:
                 assert sha == local_sha, (asset, key)
+        scaled, alone = _checks(instance, key), _checks(local, key)
+        assert len(alone) >= 10 and all(alone.values()) and scaled == alone, (key, scaled, alone)
 
 
 def test_a_worker_killed_mid_step_gives_the_step_back(scale_env, monkeypatch):

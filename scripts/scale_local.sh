@@ -30,6 +30,13 @@ up() {
     -l "$DIR/pg/server.log" -o "-p $PG_PORT -k $DIR/pgsock -c listen_addresses=127.0.0.1" start >/dev/null
   redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
     --appendonly no --daemonize yes --pidfile "$DIR/redis.pid" --logfile "$DIR/redis.log"
+  # the heavy steps' pools (one ASR or training step per worker at most), set before any run: when several runs
+  # create a pool's default limit at the same moment, PostgreSQL aborts all but one of them (dagster-io/dagster#33552)
+  mkdir -p "$DIR/home" && cp deploy/celery/dagster.yaml "$DIR/home/dagster.yaml"
+  for pool in asr training; do
+    DAGSTER_HOME="$DIR/home" MMP_POSTGRES_URL="$PG_URL" "$VENV/bin/dagster" instance concurrency set "$pool" "$workers" \
+      >/dev/null
+  done
   for i in $(seq 1 "$workers"); do
     pid="$DIR/workers/$i.pid"
     if [ -f "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null; then continue; fi
