@@ -92,6 +92,7 @@ def main() -> None:
             c.write_parquet(dump / f"candidates-{k}.parquet")
             lab.write_parquet(dump / f"labelled-{k}.parquet")
         (dump / "meta.json").write_text(json.dumps({"streams": args.streams, "answered": truths,
+                                                    "truths": [str(t) for *_, t in inputs],
                                                     "continuation": continuation.to_dict()}))
     x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab, _t in frames])
     y = np.concatenate([lab["correct"].to_numpy() for _, lab, _t in frames]).astype(int)
@@ -100,7 +101,6 @@ def main() -> None:
     # of the right lead-less candidates): on real chat against unrelated speech the rest is all false
     right = pl.concat([lab.filter(pl.col("correct") & pl.col("lead").is_null()) for _, lab, _t in frames])
     floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(args.floor_quantile))
-    best = None
     grid = []
 
     def with_scores(c: pl.DataFrame) -> pl.DataFrame:
@@ -121,24 +121,11 @@ def main() -> None:
         nulls.append(with_scores(c))
         null_hours += (chat["ts_ms"].max() - chat["ts_ms"].min()) / 3_600_000
     for threshold in np.round(np.arange(0.30, 0.99, 0.02), 2):
-        tp = n = 0
-        for c, truth in scored:
-            acc = _assign(c, float(threshold)).filter(pl.col("accepted"))
-            right = label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), truth)["correct"]
-            tp += int(right.sum())
-            n += acc.height
-        p, r = (tp / n if n else 0.0), tp / sum(truths)
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        p, r, f1 = precision_recall_f1(scored, sum(truths), float(threshold))
         false_per_hour = sum(int(_assign(c, float(threshold))["accepted"].sum()) for c in nulls) / max(null_hours, 1e-9)
         grid.append({"threshold": float(threshold), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
                      "null_per_hour": round(false_per_hour, 2)})
-    # the F1 curve is flat near its top: of the thresholds with enough precision (and few enough false pairs on the
-    # null set) whose F1 is within `--f1-slack` of the best, the highest (the one that favours precision)
-    ok = [g for g in grid if g["precision"] >= args.min_precision and g["null_per_hour"] <= args.max_null_per_hour]
-    if ok:
-        top = max(g["f1"] for g in ok)
-        best = max((g for g in ok if g["f1"] >= top - args.f1_slack), key=lambda g: g["threshold"])
-    best = best or max(grid, key=lambda g: g["f1"])
+    best = pick_threshold(grid, args.min_precision, args.f1_slack, args.max_null_per_hour)
     meta = {"version": 1, "min_answer_similarity": round(floor, 4), "trained_on": {"streams": args.streams, "minutes": args.minutes, "speech": args.speech},
             "candidates": int(len(y)), "positives": int(y.sum()), "tuning_at_threshold": best}
     final = fit_scorer(x, y, best["threshold"], meta, continuation)
@@ -146,6 +133,31 @@ def main() -> None:
     print(json.dumps(best))
     write_result("fit_scorer", {"grid": grid, "chosen": best, **meta})
     print(f"-> {args.out}")
+
+
+def precision_recall_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], n_true: int, threshold: float
+                        ) -> tuple[float, float, float]:
+    """Precision, recall and F1 after the one-to-one assignment at `threshold`, over streams given as (scored
+    candidates, truth)."""
+    tp = n = 0
+    for c, truth in scored:
+        acc = _assign(c, threshold).filter(pl.col("accepted"))
+        tp += int(label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), truth)["correct"].sum())
+        n += acc.height
+    p, r = (tp / n if n else 0.0), tp / max(n_true, 1)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def pick_threshold(grid: list[dict], min_precision: float, f1_slack: float,
+                   max_null_per_hour: float = float("inf")) -> dict:
+    """The F1 curve is flat near its top: of the thresholds with enough precision (and few enough false pairs on the
+    null set) whose F1 is within `f1_slack` of the best, the highest (the one that favours precision); the best F1
+    when none has enough precision."""
+    ok = [g for g in grid if g["precision"] >= min_precision and g.get("null_per_hour", 0.0) <= max_null_per_hour]
+    if not ok:
+        return max(grid, key=lambda g: g["f1"])
+    top = max(g["f1"] for g in ok)
+    return max((g for g in ok if g["f1"] >= top - f1_slack), key=lambda g: g["threshold"])
 
 
 def continuation_examples(speech: pl.DataFrame, truth: pl.DataFrame, config: AlignConfig

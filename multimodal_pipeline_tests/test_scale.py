@@ -29,8 +29,10 @@ TIERS = ["raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs"
 #: tiers whose tables hold no local paths (raw_video and audio name their files under the data root): byte for byte
 #: the same, but for the alignment's float similarities (equal within 1e-5)
 SAME_TABLES = ["chat_events", "speech_segments", "aligned_pairs"]
-CONFIG = ("curate:\n  split_block_ms: 15000\ntrain:\n  max_steps: 4\n  max_seq_len: 160\n  batch_size: 4\n"
-          "eval:\n  max_new_tokens: 16\n  max_generation_samples: 2\n")
+# a short training and evaluation, one thread per worker process (two workers share this machine's two cores)
+CONFIG = ("asr:\n  cpu_threads: 1\ncurate:\n  split_block_ms: 15000\n"
+          "train:\n  max_steps: 3\n  max_seq_len: 160\n  batch_size: 4\n  num_threads: 1\n"
+          "eval:\n  max_new_tokens: 12\n  max_test_samples: 4\n  max_generation_samples: 1\n  num_threads: 1\n")
 
 
 def _data_root(path: Path) -> Path:

@@ -138,11 +138,13 @@ def load_scorer(path: str | None = None) -> Scorer:
 
 
 def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, continuation: Continuation | None,
-               hidden: int = 16, alpha: float = 1e-3, seed: int = 0) -> Scorer:
-    """scikit-learn's `MLPClassifier` (log-loss, so its probabilities stay calibrated) on standardized features."""
+               hidden: int = 16, alpha: float = 1e-3, seed: int = 0,
+               features: tuple[str, ...] = FEATURES) -> Scorer:
+    """scikit-learn's `MLPClassifier` (log-loss, so its probabilities stay calibrated) on standardized features
+    (`features`: a subset of FEATURES; all by default)."""
     from sklearn.neural_network import MLPClassifier
 
-    m = x.select(list(FEATURES)).to_numpy().astype(np.float64)
+    m = x.select(list(features)).to_numpy().astype(np.float64)
     low, high = np.percentile(m, 1, axis=0), np.percentile(m, 99, axis=0)
     m = np.clip(m, low, high)
     mean, scale = m.mean(axis=0), m.std(axis=0)
@@ -150,4 +152,4 @@ def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, con
     model = MLPClassifier(hidden_layer_sizes=(hidden,) if hidden else (), alpha=alpha, max_iter=3000,
                           random_state=seed, early_stopping=False).fit((m - mean) / scale, y)
     layers = tuple((w, b) for w, b in zip(model.coefs_, model.intercepts_))
-    return Scorer(FEATURES, mean, scale, layers, threshold, "", continuation, meta, low, high)
+    return Scorer(tuple(features), mean, scale, layers, threshold, "", continuation, meta, low, high)

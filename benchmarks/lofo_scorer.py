@@ -1,0 +1,96 @@
+"""Leave-one-family-out: how well the alignment scorer generalizes to a generator family it was not fitted on,
+measured on the tuning families only (the held-out family and the real-noise streams stay unseen).
+
+    python -m benchmarks.fit_scorer --work W --dump D --out /tmp/scorer.json   # labelled candidates (not shipped)
+    python -m benchmarks.lofo_scorer --dump D [--hidden 0] [--floor-quantile none] [--drop lag_s lag_late_s]
+
+For each tuning family: the scorer is fitted on the other families' labelled candidates, its similarity floor and
+acceptance threshold chosen on them as `fit_scorer` does, and it is scored (P/R/F1 after the one-to-one assignment) on
+the left-out family. The mean F1 over the folds is the figure to compare model variants by, before one of them is
+fitted on every tuning family and measured once on the held-out streams (`benchmarks/eval_align.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from benchmarks.common import write_result
+from benchmarks.fit_scorer import pick_threshold, precision_recall_f1
+from multimodal_pipeline.align.core import off_topic, probabilities
+from multimodal_pipeline.align.scorer import FEATURES, Scorer, feature_frame, fit_scorer
+from multimodal_pipeline.align.truth import load_truth
+from multimodal_pipeline.contracts.align_config import AlignConfig
+
+
+def _scored(streams: list[dict], scorer: Scorer, floor: float | None, lag_ms: int) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    out = []
+    for s in streams:
+        prob = probabilities(s["candidates"], scorer, lag_ms)
+        if floor is not None:
+            prob[off_topic(s["candidates"], floor)] = 0.0
+        out.append((s["candidates"].with_columns(score=pl.Series(prob)), s["truth"]))
+    return out
+
+
+def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
+         floor_quantile: float | None, min_precision: float, f1_slack: float, lag_ms: int) -> dict:
+    x = pl.concat([feature_frame(s["labelled"], lag_ms) for s in train])
+    y = np.concatenate([s["labelled"]["correct"].to_numpy() for s in train]).astype(int)
+    scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features)
+    floor = None
+    if floor_quantile is not None:
+        right = pl.concat([s["labelled"].filter(pl.col("correct") & pl.col("lead").is_null()) for s in train])
+        floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(floor_quantile))
+    scored = _scored(train, scorer, floor, lag_ms)
+    n_train = sum(s["answered"] for s in train)
+    grid = []
+    for t in np.round(np.arange(0.30, 0.99, 0.04), 2):
+        p, r, f1 = precision_recall_f1(scored, n_train, float(t))
+        grid.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1})
+    threshold = pick_threshold(grid, min_precision, f1_slack)["threshold"]
+    p, r, f1 = precision_recall_f1(_scored(test, scorer, floor, lag_ms), sum(s["answered"] for s in test), threshold)
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3), "threshold": threshold,
+            "floor": None if floor is None else round(floor, 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dump", required=True, help="the folder `fit_scorer --dump` wrote")
+    parser.add_argument("--hidden", type=int, default=16, help="hidden units (0: a logistic regression)")
+    parser.add_argument("--alpha", type=float, default=1e-3)
+    parser.add_argument("--floor-quantile", default="0.5", help="a quantile, or 'none' for no similarity floor")
+    parser.add_argument("--drop", nargs="*", default=[], choices=FEATURES, help="features left out")
+    parser.add_argument("--min-precision", type=float, default=0.9)
+    parser.add_argument("--f1-slack", type=float, default=0.01)
+    parser.add_argument("--out", default="lofo_scorer")
+    args = parser.parse_args()
+    dump = Path(args.dump)
+    meta = json.loads((dump / "meta.json").read_text())
+    streams = []
+    for k, (stream, truth_path) in enumerate(zip(meta["streams"], meta["truths"], strict=True)):
+        truth = load_truth(truth_path)
+        streams.append({"family": stream.split(":")[0], "candidates": pl.read_parquet(dump / f"candidates-{k}.parquet"),
+                        "labelled": pl.read_parquet(dump / f"labelled-{k}.parquet"), "truth": truth,
+                        "answered": truth.filter(pl.col("answered")).height})
+    features = tuple(f for f in FEATURES if f not in args.drop)
+    floor_q = None if args.floor_quantile.lower() == "none" else float(args.floor_quantile)
+    lag_ms = AlignConfig().expected_lag_ms
+    folds = {}
+    for family in sorted({s["family"] for s in streams}):
+        folds[family] = fold([s for s in streams if s["family"] != family], [s for s in streams if s["family"] == family],
+                             features, args.hidden, args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms)
+        print(family, json.dumps(folds[family]), flush=True)
+    mean_f1 = round(float(np.mean([f["f1"] for f in folds.values()])), 3)
+    print(f"mean F1 over left-out families: {mean_f1}")
+    write_result(args.out, {"variant": {"hidden": args.hidden, "alpha": args.alpha, "floor_quantile": floor_q,
+                                        "features": list(features)},
+                            "streams": meta["streams"], "folds": folds, "mean_f1": mean_f1})
+
+
+if __name__ == "__main__":
+    main()
