@@ -28,7 +28,7 @@ from benchmarks.common import write_result
 from benchmarks.eval_align import stream_inputs
 from multimodal_pipeline.align.answer import Words
 from multimodal_pipeline.align.core import _assign, candidates, off_topic, probabilities
-from multimodal_pipeline.align.scorer import BUNDLED, feature_frame, fit_continuation, fit_scorer
+from multimodal_pipeline.align.scorer import BUNDLED, Scorer, feature_frame, fit_continuation, fit_scorer
 from multimodal_pipeline.align.spans import speech_words
 from multimodal_pipeline.embeddings import embed
 from multimodal_pipeline.align.truth import label_pairs, load_truth
@@ -39,6 +39,9 @@ from multimodal_pipeline.curate.filters import prompt_filter
 
 # no real-noise streams: their real chat and transcript are those of the null test (benchmarks/null_align.py),
 # which must stay unseen
+#: the acceptance thresholds tried
+THRESHOLDS = np.round(np.arange(0.30, 0.99, 0.02), 2)
+
 TUNING = [f"{f}:{s}" for f in ("alpha", "beta") for s in range(101, 109)] + [f"gamma:{s}" for s in range(41, 46)]
 
 
@@ -103,14 +106,7 @@ def main() -> None:
     floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(args.floor_quantile))
     grid = []
 
-    def with_scores(c: pl.DataFrame) -> pl.DataFrame:
-        """The candidates with the fitted model's probabilities, the off-topic ones at 0 (once, for every
-        threshold)."""
-        prob = probabilities(c, scorer, config.expected_lag_ms)
-        prob[off_topic(c, floor)] = 0.0
-        return c.with_columns(score=pl.Series(prob))
-
-    scored = [(with_scores(c), truth) for c, _lab, truth in frames]
+    scored = [(with_scores(c, scorer, floor, config.expected_lag_ms), truth) for c, _lab, truth in frames]
     # a null set from the tuning streams themselves: one stream's chat against another stream's speech, where every
     # accepted pair is false (the real null test of benchmarks/null_align.py stays unseen)
     nulls, null_hours = [], 0.0
@@ -118,9 +114,9 @@ def main() -> None:
         speech, chat = inputs[k][1], inputs[k + 1][2]
         c, *_ = candidates(speech, chat, config, prompt_filter(CurateConfig(), config.prompt_filters),
                            continuation=continuation)
-        nulls.append(with_scores(c))
+        nulls.append(with_scores(c, scorer, floor, config.expected_lag_ms))
         null_hours += (chat["ts_ms"].max() - chat["ts_ms"].min()) / 3_600_000
-    for threshold in np.round(np.arange(0.30, 0.99, 0.02), 2):
+    for threshold in THRESHOLDS:
         p, r, f1 = precision_recall_f1(scored, sum(truths), float(threshold))
         false_per_hour = sum(int(_assign(c, float(threshold))["accepted"].sum()) for c in nulls) / max(null_hours, 1e-9)
         grid.append({"threshold": float(threshold), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
@@ -133,6 +129,15 @@ def main() -> None:
     print(json.dumps(best))
     write_result("fit_scorer", {"grid": grid, "chosen": best, **meta})
     print(f"-> {args.out}")
+
+
+def with_scores(c: pl.DataFrame, scorer: Scorer, floor: float | None, expected_lag_ms: int) -> pl.DataFrame:
+    """The candidates with the model's probabilities, the off-topic ones (below the similarity `floor`, when there is
+    one) at 0: scored once, for every threshold."""
+    prob = probabilities(c, scorer, expected_lag_ms)
+    if floor is not None:
+        prob[off_topic(c, floor)] = 0.0
+    return c.with_columns(score=pl.Series(prob))
 
 
 def precision_recall_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], n_true: int, threshold: float

@@ -20,21 +20,10 @@ import numpy as np
 import polars as pl
 
 from benchmarks.common import write_result
-from benchmarks.fit_scorer import pick_threshold, precision_recall_f1
-from multimodal_pipeline.align.core import off_topic, probabilities
-from multimodal_pipeline.align.scorer import FEATURES, Scorer, feature_frame, fit_scorer
+from benchmarks.fit_scorer import THRESHOLDS, pick_threshold, precision_recall_f1, with_scores
+from multimodal_pipeline.align.scorer import FEATURES, feature_frame, fit_scorer
 from multimodal_pipeline.align.truth import load_truth
 from multimodal_pipeline.contracts.align_config import AlignConfig
-
-
-def _scored(streams: list[dict], scorer: Scorer, floor: float | None, lag_ms: int) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
-    out = []
-    for s in streams:
-        prob = probabilities(s["candidates"], scorer, lag_ms)
-        if floor is not None:
-            prob[off_topic(s["candidates"], floor)] = 0.0
-        out.append((s["candidates"].with_columns(score=pl.Series(prob)), s["truth"]))
-    return out
 
 
 def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
@@ -46,14 +35,15 @@ def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden:
     if floor_quantile is not None:
         right = pl.concat([s["labelled"].filter(pl.col("correct") & pl.col("lead").is_null()) for s in train])
         floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(floor_quantile))
-    scored = _scored(train, scorer, floor, lag_ms)
+    scored = [(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in train]
     n_train = sum(s["answered"] for s in train)
     grid = []
-    for t in np.round(np.arange(0.30, 0.99, 0.04), 2):
+    for t in THRESHOLDS:
         p, r, f1 = precision_recall_f1(scored, n_train, float(t))
         grid.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1})
     threshold = pick_threshold(grid, min_precision, f1_slack)["threshold"]
-    p, r, f1 = precision_recall_f1(_scored(test, scorer, floor, lag_ms), sum(s["answered"] for s in test), threshold)
+    tested = [(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in test]
+    p, r, f1 = precision_recall_f1(tested, sum(s["answered"] for s in test), threshold)
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3), "threshold": threshold,
             "floor": None if floor is None else round(floor, 4)}
 
