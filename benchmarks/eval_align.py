@@ -48,16 +48,19 @@ def script_speech(script_path: Path, video_id: str) -> pl.DataFrame:
     return frame_from_records(SpeechSegment, rows)
 
 
-def asr_speech(video: Path, work: Path, video_id: str) -> pl.DataFrame:
+def asr_speech(video: Path, work: Path, video_id: str, asr_model: str | None = None) -> pl.DataFrame:
     from multimodal_pipeline.asr import transcribe
+    from multimodal_pipeline.contracts.asr_config import AsrConfig
     from multimodal_pipeline.media.audio import extract_audio
 
     audio = extract_audio(video, work / "audio")
-    return transcribe(audio.path, video_id=video_id, cache_dir=work / "asr_cache")
+    config = AsrConfig(model=asr_model) if asr_model else AsrConfig()
+    return transcribe(audio.path, config, video_id=video_id, cache_dir=work / "asr_cache")
 
 
 def stream_inputs(stream_id: str, minutes: float, speech_mode: str, chat_format: str, work: Path,
-                  guest_voice: str | None = None) -> tuple[str, pl.DataFrame, pl.DataFrame, Path]:
+                  guest_voice: str | None = None, asr_model: str | None = None
+                  ) -> tuple[str, pl.DataFrame, pl.DataFrame, Path]:
     """(name, speech, chat, truth path) of one generated stream `family[+real]:seed` (with a guest's voice)."""
     from multimodal_pipeline.synth import StreamSpec, generate_stream
 
@@ -80,13 +83,14 @@ def stream_inputs(stream_id: str, minutes: float, speech_mode: str, chat_format:
         stream = generate_stream(out, StreamSpec(seed=int(seed), duration_s=minutes * 60, name=name, family=fam,
                                                  **extra))
         video, chat_path, script, truth_path = stream.video, stream.chat[chat_format], stream.script, stream.truth
-    speech = script_speech(script, name) if speech_mode == "script" else asr_speech(video, work, name)
+    speech = script_speech(script, name) if speech_mode == "script" else asr_speech(video, work, name, asr_model)
     return name, speech, parse_chat(chat_path, name).events, truth_path
 
 
 def evaluate_stream(stream_id: str, minutes: float, speech_mode: str, chat_format: str, work: Path,
-                    config: AlignConfig) -> dict:
-    name, speech, chat, truth_path = stream_inputs(stream_id, minutes, speech_mode, chat_format, work)
+                    config: AlignConfig, asr_model: str | None = None) -> dict:
+    name, speech, chat, truth_path = stream_inputs(stream_id, minutes, speech_mode, chat_format, work,
+                                                   asr_model=asr_model)
     truth, extras = load_truth(truth_path), load_extras(truth_path)
     curate = CurateConfig()
     pairs, calibration, _ = align_full(speech, chat, config, name, prompt_filter(curate, config.prompt_filters))
@@ -133,6 +137,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--speech", choices=["asr", "script"], default="asr")
     parser.add_argument("--chat-format", default="youtube_live_chat")
+    parser.add_argument("--asr-model", default=None, help="AsrConfig.model (default: the pipeline's default)")
     parser.add_argument("--out", default="align_quality")
     parser.add_argument("--work", default=None, help="keep generated streams and ASR caches here")
     args = parser.parse_args()
@@ -141,10 +146,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="eval-align-") as tmp:
         work = Path(args.work or tmp)
         for stream_id in args.streams:
-            rows.append(evaluate_stream(stream_id, args.minutes, args.speech, args.chat_format, work, config))
+            rows.append(evaluate_stream(stream_id, args.minutes, args.speech, args.chat_format, work, config,
+                                        args.asr_model))
             print(json.dumps({"stream": stream_id, "pipeline": rows[-1]["pipeline"]["overall"]}))
     families = sorted({s.split(":")[0] for s in args.streams})
-    result = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
+    result = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech, "asr_model": args.asr_model,
               "chat_format": args.chat_format, "tuned_on": list(TUNING_FAMILIES), "baseline": "naive_10s"}
     result["pipeline"] = pooled(rows, "pipeline")
     result["naive_10s"] = pooled(rows, "naive_10s")

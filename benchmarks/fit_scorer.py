@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--streams", nargs="+", default=TUNING)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--speech", choices=["asr", "script"], default="asr")
+    parser.add_argument("--asr-model", default=None, help="AsrConfig.model (default: the pipeline's default)")
     parser.add_argument("--min-precision", type=float, default=0.9)
     parser.add_argument("--max-null-per-hour", type=float, default=float("inf"),
                         help="accepted pairs per hour allowed on the tuning null set (chat of one tuning stream "
@@ -69,7 +70,8 @@ def main() -> None:
     frames, truths = [], []
     with tempfile.TemporaryDirectory(prefix="fit-scorer-") as tmp:
         work = Path(args.work or tmp)
-        inputs = [stream_inputs(s, args.minutes, args.speech, "youtube_live_chat", work) for s in args.streams]
+        inputs = [stream_inputs(s, args.minutes, args.speech, "youtube_live_chat", work, asr_model=args.asr_model)
+                  for s in args.streams]
         cx, cy = [], []
         for _name, speech, _chat, truth_path in inputs:
             x_, y_ = continuation_examples(speech, load_truth(truth_path), config)
@@ -122,7 +124,8 @@ def main() -> None:
         grid.append({"threshold": float(threshold), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
                      "null_per_hour": round(false_per_hour, 2)})
     best = pick_threshold(grid, args.min_precision, args.f1_slack, args.max_null_per_hour)
-    meta = {"version": 1, "min_answer_similarity": round(floor, 4), "trained_on": {"streams": args.streams, "minutes": args.minutes, "speech": args.speech},
+    meta = {"version": 1, "min_answer_similarity": round(floor, 4), "trained_on": {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
+                                  "asr_model": args.asr_model},
             "candidates": int(len(y)), "positives": int(y.sum()), "tuning_at_threshold": best}
     final = fit_scorer(x, y, best["threshold"], meta, continuation)
     Path(args.out).write_text(final.to_json())

