@@ -1,6 +1,6 @@
 """Fit the alignment scorer on the tuning families and store it as `multimodal_pipeline/align/models/scorer.json`.
 
-    python -m benchmarks.fit_scorer   # alpha, beta (seeds 101-108) and gamma (41-45), real ASR (a few minutes cached)
+    python -m benchmarks.fit_scorer   # alpha, beta (seeds 101-108), gamma and delta (41-45), real ASR
     python -m benchmarks.fit_scorer --speech script       # without ASR (a quick look; not what is shipped)
 
 First the continuation model (does the next sentence still belong to the answer?) is fitted on the true answers'
@@ -11,7 +11,7 @@ answer features (`align/scorer.py`). The acceptance threshold is the one with th
 assignment among those with precision at least `--min-precision` on the same streams (of those within `--f1-slack` of
 that F1, the highest); the accepted pairs per hour on a null set made of them (one stream's chat against another's
 speech) are reported beside each threshold and can be capped (`--max-null-per-hour`). Never run it on the held-out
-family (delta, with and without real noise): that measures the result.
+family (epsilon, with and without real noise): that measures the result.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from multimodal_pipeline.curate.filters import prompt_filter
 #: the acceptance thresholds tried
 THRESHOLDS = np.round(np.arange(0.30, 0.99, 0.02), 2)
 
-TUNING = [f"{f}:{s}" for f in ("alpha", "beta") for s in range(101, 109)] + [f"gamma:{s}" for s in range(41, 46)]
+TUNING = ([f"{f}:{s}" for f in ("alpha", "beta") for s in range(101, 109)]
+          + [f"{f}:{s}" for f in ("gamma", "delta") for s in range(41, 46)])
 
 
 def main() -> None:

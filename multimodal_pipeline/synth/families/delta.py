@@ -1,4 +1,4 @@
-"""Family `delta` (held out, never tuned on or looked at while tuning): a rambling, filler-heavy streamer (um, like,
+"""Family `delta` (held out until its figures had been looked at five times, a tuning family since): a rambling, filler-heavy streamer (um, like,
 you know), chat typed in lowercase shorthand with typos, read-aloud leads that paraphrase who is asking in the middle
 of the sentence, names shortened to their first part, handles with digits and decorations."""
 
