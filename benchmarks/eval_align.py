@@ -138,10 +138,11 @@ def main() -> None:
     parser.add_argument("--speech", choices=["asr", "script"], default="asr")
     parser.add_argument("--chat-format", default="youtube_live_chat")
     parser.add_argument("--asr-model", default=None, help="AsrConfig.model (default: the pipeline's default)")
+    parser.add_argument("--scorer", default=None, help="a fitted scorer JSON (default: the bundled one)")
     parser.add_argument("--out", default="align_quality")
     parser.add_argument("--work", default=None, help="keep generated streams and ASR caches here")
     args = parser.parse_args()
-    config = AlignConfig()
+    config = AlignConfig(scorer_path=args.scorer)
     rows = []
     with tempfile.TemporaryDirectory(prefix="eval-align-") as tmp:
         work = Path(args.work or tmp)

