@@ -96,12 +96,13 @@ def make_standin_audio(folder: Path, seconds: float, seed: int) -> tuple[Path, d
 # --- workers (one subprocess per measurement) --------------------------------------------------------------------
 
 
-def worker(kind: str, mode: str, audio_path: str, threads: int) -> dict:
+def worker(kind: str, mode: str, audio_path: str, threads: int, model_name: str | None) -> dict:
     from multimodal_pipeline.asr import AsrConfig
     from multimodal_pipeline.asr.model import load_model, resolve_model
     from multimodal_pipeline.asr.transcription import transcribe_options
 
-    config = AsrConfig(batched=(mode == "batched"), cpu_threads=threads)
+    chosen = {"model": model_name} if model_name else {}
+    config = AsrConfig(batched=(mode == "batched"), cpu_threads=threads, **chosen)
     t0 = time.perf_counter()
     model = load_model(config)
     load_s = time.perf_counter() - t0
@@ -141,9 +142,9 @@ def worker(kind: str, mode: str, audio_path: str, threads: int) -> dict:
     return out
 
 
-def run_worker(kind: str, mode: str, audio: Path, threads: int) -> dict:
+def run_worker(kind: str, mode: str, audio: Path, threads: int, model_name: str | None) -> dict:
     cmd = [sys.executable, __file__, "--worker", kind, "--mode", mode, "--audio", str(audio), "--threads",
-           str(threads)]
+           str(threads), *(["--model", model_name] if model_name else [])]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"worker {kind}/{mode} failed:\n{proc.stderr[-3000:]}")
@@ -160,6 +161,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="CTranslate2 CPU threads")
     ap.add_argument("--modes", default="batched,sequential")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--model", default=None, help="AsrConfig.model (default: the pipeline's default, whisper-base)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--standin", action="store_true", help="use the fixture stand-in even if synth exists")
     ap.add_argument("--worker", choices=["bare", "pipeline"], help=argparse.SUPPRESS)
@@ -168,7 +170,7 @@ def main() -> None:
     args = ap.parse_args()
 
     if args.worker:
-        print(json.dumps(worker(args.worker, args.mode, args.audio, args.threads)))
+        print(json.dumps(worker(args.worker, args.mode, args.audio, args.threads, args.model)))
         return
 
     from multimodal_pipeline.asr.wer import wer
@@ -187,7 +189,7 @@ def main() -> None:
         for rep in range(args.repeats):
             for mode in modes:
                 for kind in (("bare", "pipeline") if rep % 2 == 0 else ("pipeline", "bare")):
-                    r = run_worker(kind, mode, audio, args.threads)
+                    r = run_worker(kind, mode, audio, args.threads, args.model)
                     r["repeat"] = rep
                     runs.append(r)
                     print(f"  {kind:8s} {mode:10s} rep {rep}: {r['wall_s']:7.2f} s  rtf {r['rtf']:.4f}  "
