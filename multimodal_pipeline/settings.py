@@ -7,17 +7,24 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from multimodal_pipeline.storage.root import DataRoot, is_remote
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def default_data_root() -> Path:
-    """`$MMP_DATA_ROOT` if set, else `data/` beside the package (the repository checkout)."""
+def default_data_root() -> str:
+    """`$MMP_DATA_ROOT` if set (a folder or an object-store URI such as `s3://bucket/prefix`), else `data/` beside
+    the package (the repository checkout)."""
     env = os.environ.get("MMP_DATA_ROOT")
-    return Path(env).resolve() if env else REPO_ROOT / "data"
+    if not env:
+        return str(REPO_ROOT / "data")
+    return env if is_remote(env) else str(Path(env).resolve())
 
 
 @dataclass(frozen=True)
 class DataLayout:
+    """The folders of the data root's working copy (the root itself when it is local; see storage.root)."""
+
     root: Path
 
     @property
@@ -38,7 +45,10 @@ class DataLayout:
 
     @property
     def inbox(self) -> Path:
-        return self.root / "inbox"
+        """Where users drop URI lists: `$MMP_INBOX` if set, else `inbox/` of the working copy (the data root itself
+        when it is a folder)."""
+        env = os.environ.get("MMP_INBOX")
+        return Path(env) if env else self.root / "inbox"
 
     @property
     def tables(self) -> Path:
@@ -72,7 +82,7 @@ class DataLayout:
 
     @classmethod
     def default(cls) -> DataLayout:
-        return cls(default_data_root())
+        return cls(DataRoot(default_data_root()).local)
 
 
 def default_config_file() -> Path | None:

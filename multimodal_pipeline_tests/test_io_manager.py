@@ -39,7 +39,7 @@ def test_partitioned_round_trip_metadata_fan_in_and_tamper(tmp_path):
     result = dg.materialize([per_video, fan_in], selection=[fan_in], resources={"io_manager": io}, instance=instance)
     assert result.output_for_node("fan_in")["video_id"].to_list() == ["a", "a", "b", "b"]
     # a tampered upstream file fails the load with a clear error
-    path = store.current("per_video", "a").path
+    path = store.local_path(store.current("per_video", "a"))
     with open(path, "ab") as f:
         f.write(b"junk")
     with pytest.raises(CorruptTableError):

@@ -16,8 +16,9 @@ def test_round_trip_is_content_addressed_and_deterministic(tmp_path):
     store = TableStore(tmp_path)
     a = store.write(_df(), "tier", "v1", 1)
     b = store.write(_df(), "tier", "v1", 1)
-    assert a.path == b.path and a.sha256 == sha256_file(a.path) and a.rows == 3
-    assert os.path.basename(a.path) == f"{a.sha256}.parquet"
+    assert a.path == b.path == f"tier/{a.sha256}.parquet"  # a key relative to the root, never an absolute path
+    assert a.sha256 == sha256_file(tmp_path / a.path) and a.rows == 3
+    assert store.local_path(a) == tmp_path / a.path
     assert store.read("tier", "v1").equals(_df())
     c = store.write(_df(4), "tier", "v1", 1)
     assert c.path != a.path and store.current("tier", "v1").path == c.path
@@ -26,8 +27,8 @@ def test_round_trip_is_content_addressed_and_deterministic(tmp_path):
 def test_tampered_file_is_a_clear_error(tmp_path):
     store = TableStore(tmp_path)
     stored = store.write(_df(), "tier", "v1", 1)
-    os.chmod(stored.path, 0o644)
-    with open(stored.path, "r+b") as f:
+    os.chmod(tmp_path / stored.path, 0o644)
+    with open(tmp_path / stored.path, "r+b") as f:
         f.seek(20)
         f.write(b"\x00\x01\x02")
     with pytest.raises(CorruptTableError, match="does not match its name"):

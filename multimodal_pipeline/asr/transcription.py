@@ -32,7 +32,8 @@ from multimodal_pipeline.asr.guards import apply_guards, reject_counts, rejects_
 from multimodal_pipeline.contracts import SpeechSegment, polars_schema, validate
 from multimodal_pipeline.contracts.asr_config import AsrConfig
 from multimodal_pipeline.settings import DataLayout
-from multimodal_pipeline.storage import TableStore, atomic_write_text, config_hash, sha256_file, stage_key
+from multimodal_pipeline.storage import TableStore, config_hash, sha256_file, stage_key
+from multimodal_pipeline.storage.root import DataRoot, as_root
 from multimodal_pipeline.storage.tables import CorruptTableError, MissingTableError
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def transcribe(
     *,
     video_id: str = "",
     progress: ProgressFn | None = None,
-    cache_dir: str | Path | None = None,
+    cache_dir: str | Path | DataRoot | None = None,
 ) -> pl.DataFrame:
     """Speech segments of one audio file (the `SpeechSegment` contract). See `transcribe_full` for the rest."""
     return transcribe_full(audio_path, config, video_id=video_id, progress=progress, cache_dir=cache_dir).segments
@@ -114,7 +115,7 @@ def transcribe_full(
     *,
     video_id: str = "",
     progress: ProgressFn | None = None,
-    cache_dir: str | Path | None = None,
+    cache_dir: str | Path | DataRoot | None = None,
     audio_sha256: str | None = None,
 ) -> TranscriptionResult:
     """Transcribe `audio_path` (any file PyAV decodes) into kept segments, rejects and stats.
@@ -137,12 +138,12 @@ def transcribe_full(
     if cache_dir is not None:
         audio_sha = audio_sha256 or sha256_file(audio_path)
         key = asr_stage_key(audio_sha, model_sha, config, resolved.device, resolved.compute_type)
-        raw = read_cache(Path(cache_dir) / key)
+        raw = read_cache(as_root(cache_dir).sub(key))
     cache_hit = raw is not None
     if raw is None:
         raw = _run_backend(audio_path, config, resolved, progress)
         if cache_dir is not None and key is not None:
-            write_cache(Path(cache_dir) / key, raw, key)
+            write_cache(as_root(cache_dir).sub(key), raw, key)
     elif progress is not None:
         progress(1.0, raw.stats["audio_s"], math.inf)
 
@@ -418,7 +419,7 @@ def _stats(raw: RawTranscript, segments: pl.DataFrame, rejects: pl.DataFrame, re
 MANIFEST = "manifest.json"
 
 
-def write_cache(folder: Path, raw: RawTranscript, key: str) -> None:
+def write_cache(folder: DataRoot, raw: RawTranscript, key: str) -> None:
     """Store the raw table (content-addressed Parquet) then the manifest, atomically: the manifest commits it."""
     stored = TableStore(folder).write(raw.table, RAW_TABLE, None, schema_version=SpeechSegment.schema_version)
     manifest = {
@@ -431,17 +432,20 @@ def write_cache(folder: Path, raw: RawTranscript, key: str) -> None:
         "stats": raw.stats,
         "speech_regions": raw.speech_regions,
     }
-    atomic_write_text(folder / MANIFEST, json.dumps(manifest, sort_keys=True, indent=1))
+    folder.write_text(MANIFEST, json.dumps(manifest, sort_keys=True, indent=1))
 
 
-def read_cache(folder: Path) -> RawTranscript | None:
+def read_cache(folder: DataRoot) -> RawTranscript | None:
     """The cached raw transcript in `folder`, or None when absent or unreadable (then it is recomputed)."""
-    manifest_path = folder / MANIFEST
-    if not manifest_path.is_file():
+    try:
+        manifest = json.loads(folder.read_text(MANIFEST))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ASR cache entry %s is unusable, transcribing again: %s", folder, exc)
         return None
     try:
-        manifest = json.loads(manifest_path.read_text())
-        table = TableStore.read_path(folder / manifest["table"])
+        table = TableStore(folder).read_path(manifest["table"])
         if table.schema != RAW_SCHEMA:
             raise ValueError(f"cached table schema {table.schema} differs from {RAW_SCHEMA}")
     except (OSError, ValueError, KeyError, CorruptTableError, MissingTableError) as exc:

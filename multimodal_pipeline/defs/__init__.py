@@ -17,16 +17,17 @@ from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.defs.sensors import corpus_automation_sensor, inbox_sensor
 from multimodal_pipeline.defs.versions import versioned
 from multimodal_pipeline.settings import DataLayout, default_config_file, default_data_root, load_config
+from multimodal_pipeline.storage.root import DataRoot
 
 TIER_MODULES = [raw_video, audio, speech_segments, chat_events, aligned_pairs, curated_snapshot, training]
 
 
 def build_defs(data_root: str | Path | None = None, config_file: str | Path | None = None) -> dg.Definitions:
     """All definitions, storing data under `data_root` (default `$MMP_DATA_ROOT` or `data/` in the checkout)."""
-    root = Path(data_root).resolve() if data_root else default_data_root()
+    root = DataRoot(data_root or default_data_root()).uri  # a folder or an object-store URI
     config = config_file if config_file is not None else default_config_file()
     assets = versioned(dg.load_assets_from_modules(TIER_MODULES), load_config(config or None))
-    layout = DataLayout(root)
+    layout = DataLayout(DataRoot(root).local)
     return dg.Definitions(
         assets=[*assets, build_catalog_asset(assets), qa_summary],
         jobs=[video_pipeline, corpus_pipeline, refresh_catalog, qa_job],
@@ -35,8 +36,8 @@ def build_defs(data_root: str | Path | None = None, config_file: str | Path | No
         # the Celery workers too; otherwise Dagster's default executor
         executor=video_executor() if os.environ.get("MMP_EXECUTOR") == "celery" else None,
         resources={
-            "io_manager": ContentAddressedParquetIOManager(data_root=str(root)),
-            "pipeline": PipelineResource(data_root=str(root), config_file=str(config or "")),
+            "io_manager": ContentAddressedParquetIOManager(data_root=root),
+            "pipeline": PipelineResource(data_root=root, config_file=str(config or "")),
             "duckdb": DuckDBResource(database=str(layout.catalog)),
         },
     )

@@ -6,7 +6,7 @@ from multimodal_pipeline.contracts import Audio, frame_from_records
 from multimodal_pipeline.defs.common import Gate, check_result, output, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.media.audio import extract_audio_cached
-from multimodal_pipeline.storage import StageCache, config_hash
+from multimodal_pipeline.storage import config_hash
 
 GATES = (
     Gate("audio_duration_matches_source", "Decoded audio lasts as long as the source container says (a short decode "
@@ -17,22 +17,26 @@ GATES = (
 
 @video_asset(GATES, kinds={"pyav", "parquet"})
 def audio(context: dg.AssetExecutionContext, raw_video: pl.DataFrame, pipeline: PipelineResource):
-    """The video's audio decoded and resampled (16 kHz mono by default) into a lossless file under data/staged/audio/."""
+    """The video's audio decoded and resampled (16 kHz mono by default) into a lossless file under
+    data/staged/audio/."""
     row = raw_video.row(0, named=True)
-    config = pipeline.config.audio
+    config, store = pipeline.config.audio, pipeline.store
     result, cache_hit = extract_audio_cached(
-        row["path"], row["sha256"], pipeline.layout.staged / "audio", config, StageCache(pipeline.layout.stage_cache),
+        store.fetch(row["path"], row["sha256"]), row["sha256"], pipeline.layout.staged / "audio", config,
+        pipeline.stage_cache,
         progress=lambda done, total: context.log.info(f"audio: {100 * done / total:.0f}% "
                                                       f"({done / 1000:.0f}/{total / 1000:.0f} s)"),
         warn=context.log.warning)
     yield output(
-        frame_from_records(Audio, [Audio(video_id=context.partition_key, path=str(result.path), sha256=result.sha256,
+        frame_from_records(Audio, [Audio(video_id=context.partition_key, path=store.publish(result.path),
+                                         sha256=result.sha256,
                                          sample_rate=result.sample_rate, channels=result.channels,
                                          source_channels=result.source_channels,
                                          source_sample_rate=result.source_sample_rate,
                                          duration_ms=result.duration_ms, rms_dbfs=result.rms_dbfs,
                                          peak_dbfs=result.peak_dbfs, config_hash=config_hash(config))]),
-        metadata={"audio_file": dg.MetadataValue.path(str(result.path)), "duration_s": result.duration_ms / 1000,
+        metadata={"audio_file": dg.MetadataValue.path(store.url(store.key(result.path))),
+                  "duration_s": result.duration_ms / 1000,
                   "rms_dbfs": result.rms_dbfs, "corrupt_packets": result.corrupt_packets, "cache_hit": cache_hit})
     want, tolerance = row["duration_ms"], config.duration_tolerance_ms
     ok = want is None or abs(result.duration_ms - want) <= tolerance

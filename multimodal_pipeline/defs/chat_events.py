@@ -25,7 +25,8 @@ def chat_events(context: dg.AssetExecutionContext, raw_video: pl.DataFrame, pipe
         for gate in GATES:
             yield no_chat(gate.name, "no chat sidecar was given or found")
         return
-    result = parse_chat(row["chat_path"], context.partition_key, config=config)
+    chat = pipeline.store.fetch(row["chat_path"], row["chat_sha256"])
+    result = parse_chat(chat, context.partition_key, config=config)
     context.log.info(f"chat: {result.format}: {result.stats}")
     yield output(result.events, metadata={
         "format": result.format, "source": row["chat_source"], "events": result.events.height,

@@ -7,7 +7,7 @@ import polars as pl
 
 from multimodal_pipeline.defs.partitions import videos
 from multimodal_pipeline.defs.resources import PipelineResource
-from multimodal_pipeline.storage import MissingTableError, TableStore
+from multimodal_pipeline.storage import MissingTableError
 from multimodal_pipeline.storage.hashing import frame_sha256
 
 VIDEO_TAGS = {"mmp/scope": "video"}
@@ -90,12 +90,13 @@ def side_table_name(asset: str) -> str:
 
 def store_rejects(pipeline: PipelineResource, asset: str, partition: str | None, rejects: pl.DataFrame) -> dict:
     """Rejected rows are kept, never dropped: a content-addressed table beside the asset's own."""
-    stored = TableStore(pipeline.layout.tables).write(rejects, side_table_name(asset), partition, 1)
-    return {"rejects_path": dg.MetadataValue.path(stored.path), "rejected_rows": stored.rows}
+    tables = pipeline.tables
+    stored = tables.write(rejects, side_table_name(asset), partition, 1)
+    return {"rejects_path": dg.MetadataValue.path(tables.url(stored)), "rejected_rows": stored.rows}
 
 
 def load_rejects(pipeline: PipelineResource, asset: str, partition: str | None) -> pl.DataFrame:
     try:
-        return TableStore(pipeline.layout.tables).read(side_table_name(asset), partition)
+        return pipeline.tables.read(side_table_name(asset), partition)
     except MissingTableError:
         return pl.DataFrame()

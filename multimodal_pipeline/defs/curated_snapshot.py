@@ -36,7 +36,8 @@ def curated_snapshot(context: dg.AssetExecutionContext, aligned_pairs: pl.DataFr
     export = export_snapshot(result, pipeline.layout.curated / "videos", _sources(raw_video))
     sizes = result.stats.get("split_sizes", {})
     yield output(result.samples, metadata={
-        "snapshot_id": result.snapshot_id, "export": dg.MetadataValue.path(export["path"]),
+        "snapshot_id": result.snapshot_id,
+        "export": dg.MetadataValue.path(pipeline.store.url(pipeline.store.publish_tree(export["path"]))),
         "samples": result.samples.height, **{f"{k}_samples": int(v) for k, v in sizes.items()},
         "split_sizes": dg.MetadataValue.json(sizes), "filters": dg.MetadataValue.json(result.stats.get("filters", {})),
         **store_rejects(pipeline, "curated_snapshot", context.partition_key, result.rejects)})
@@ -85,7 +86,8 @@ def corpus_snapshot(context: dg.AssetExecutionContext, curated_snapshot: dict[st
     export = export_snapshot(result, pipeline.layout.curated / "corpus", sources)
     yield output(result.samples, metadata={
         "snapshot_id": result.snapshot_id, "videos": sorted(passed), "video_count": len(passed),
-        "samples": result.samples.height, "export": dg.MetadataValue.path(export["path"]),
+        "samples": result.samples.height,
+        "export": dg.MetadataValue.path(pipeline.store.url(pipeline.store.publish_tree(export["path"]))),
         "split_sizes": dg.MetadataValue.json(result.stats.get("split_sizes", {})),
         **store_rejects(pipeline, "corpus_snapshot", None, result.rejects)})
     for gate, outcome in gate_results(result.samples, result.rejects, config).items():

@@ -8,6 +8,7 @@ import dagster as dg
 
 from multimodal_pipeline.defs import build_defs
 from multimodal_pipeline.settings import REPO_ROOT, DataLayout, default_data_root
+from multimodal_pipeline.storage.root import DataRoot
 
 
 #: console logs at INFO: progress and decisions, not every step event
@@ -46,7 +47,7 @@ def run_demo(seed: int = 0, minutes: float = 10.0, chat_format: str = "youtube_l
     started = time.monotonic()
     instance = _instance()
     root = default_data_root()
-    layout = DataLayout(root)
+    layout = DataLayout(DataRoot(root).local)
     defs = build_defs(root)
     inbox_file = write_demo_inbox(layout, seed, minutes, chat_format)
     print(f"demo: wrote {inbox_file}")

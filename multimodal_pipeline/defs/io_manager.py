@@ -1,11 +1,11 @@
-from pathlib import Path
-
 import dagster as dg
 import polars as pl
 
 from multimodal_pipeline.contracts import TIER_RECORDS, validate
-from multimodal_pipeline.settings import DataLayout
 from multimodal_pipeline.storage import MissingTableError, TableStore
+from multimodal_pipeline.storage.root import DataRoot
+
+
 
 def _tier_name(asset: str) -> str:
     """Corpus assets reuse the contract of their per-video tier."""
@@ -24,7 +24,7 @@ class ContentAddressedParquetIOManager(dg.ConfigurableIOManager):
 
     @property
     def store(self) -> TableStore:
-        return TableStore(DataLayout(Path(self.data_root)).tables)
+        return TableStore(DataRoot(self.data_root).sub("staged/tables"))
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         if obj is None:
@@ -40,7 +40,7 @@ class ContentAddressedParquetIOManager(dg.ConfigurableIOManager):
             version = model.schema_version
         stored = self.store.write(obj, asset, partition, version)
         context.add_output_metadata({
-            "path": dg.MetadataValue.path(stored.path),
+            "path": dg.MetadataValue.path(self.store.url(stored)),
             "sha256": stored.sha256,
             "rows": stored.rows,
             "schema_version": stored.schema_version,

@@ -126,12 +126,13 @@ def qa_summary(context: dg.AssetExecutionContext, pipeline: PipelineResource) ->
     page = pipeline.layout.artifacts / "qa" / "summary.md"
     text = markdown(overview, statuses)
     atomic_write_text(page, "# QA per video\n\n" + text + "\n")
+    page_key = pipeline.store.publish(page, immutable=False)
     context.add_output_metadata({
         "videos": overview.height,
         "videos_failing": int(overview["first_problem"].is_not_null().sum()),
         "summary": dg.MetadataValue.md(text),
         "per_video": dg.MetadataValue.json(json.loads(overview.write_json())),
-        "page": dg.MetadataValue.path(str(page)),
+        "page": dg.MetadataValue.path(pipeline.store.url(page_key)),
     })
     return statuses
 

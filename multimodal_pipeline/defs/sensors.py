@@ -41,9 +41,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource
         for entry in entries:
             # a known partition is skipped, unless this data root has no registry entry for it (a new data root
             # under the same Dagster instance): then it is registered and run here too
-            if entry.video_id in existing and is_registered(layout.registry, entry.video_id):
+            if entry.video_id in existing and is_registered(pipeline.registry, entry.video_id):
                 continue
-            register(layout.registry, entry)
+            register(pipeline.registry, entry)
             if entry.video_id not in existing:
                 new_partitions.append(entry.video_id)
             existing.add(entry.video_id)

@@ -9,7 +9,6 @@ from multimodal_pipeline.asr.transcription import subtitles_full
 from multimodal_pipeline.defs.common import Gate, check_from, output, store_rejects, video_asset
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.speaker import check_streamer_share, label_speakers
-from multimodal_pipeline.storage import StageCache
 
 GATES = (
     Gate("speech_timestamps_valid", "Timestamps are non-negative, ordered and inside the audio's duration."),
@@ -37,8 +36,9 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, raw_
             context.log.info(f"asr: {100 * fraction:.0f}% of the audio ({audio_s:.0f} s), {speed:.1f}x real time")
 
     asr = pipeline.video_config(context.partition_key).asr
-    raw = raw_video.row(0, named=True)
-    subs = raw.get("subs_path")
+    raw, store = raw_video.row(0, named=True), pipeline.store
+    subs = raw.get("subs_path") and store.fetch(raw["subs_path"], raw.get("subs_sha256"))
+    audio_path = store.fetch(row["path"], row["sha256"])
     if asr.subtitles and subs:
         context.log.info(f"speech from the stored transcript {subs} (subs={asr.subtitles}), not the ASR")
         result = subtitles_full(subs, row["duration_ms"], asr, video_id=context.partition_key)
@@ -48,11 +48,11 @@ def speech_segments(context: dg.AssetExecutionContext, audio: pl.DataFrame, raw_
                              f"{context.partition_key}: list it on the inbox line (subs=...) so that it is stored")
         if asr.subtitles:
             context.log.warning("subs=auto: the video came without captions; the ASR transcribes it")
-        result = transcribe_full(row["path"], asr, video_id=context.partition_key, progress=progress,
-                                 cache_dir=pipeline.layout.staged / "asr_cache", audio_sha256=row["sha256"])
-    voices = label_speakers(row["path"], result.segments, asr.speakers, audio_sha256=row["sha256"],
-                            cache=StageCache(pipeline.layout.stage_cache),
-                            reference=raw.get("voice_path"))  # the stored copy of `voice=`, if any
+        result = transcribe_full(audio_path, asr, video_id=context.partition_key, progress=progress,
+                                 cache_dir=store.sub("staged/asr_cache"), audio_sha256=row["sha256"])
+    voice = raw.get("voice_path") and store.fetch(raw["voice_path"], raw.get("voice_sha256"))
+    voices = label_speakers(audio_path, result.segments, asr.speakers, audio_sha256=row["sha256"],
+                            cache=pipeline.stage_cache, reference=voice)  # the stored copy of `voice=`, if any
     context.log.info(f"speakers: {voices.stats['voices']} voice(s), streamer share {voices.stats['streamer_share']}, "
                      f"{voices.stats['elapsed_s']} s")
     segments = voices.segments

@@ -33,8 +33,11 @@ def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir
                            card_path=f"{card_dir}/{snapshot['snapshot_id'][0]}/README.md" if snapshot.height else None,
                            mlflow_uri=default_mlflow_uri(artifacts))
     first, last = result.stats.get("first_loss"), result.stats.get("last_loss")
-    yield output(result.table, metadata={
-        "adapter": dg.MetadataValue.path(result.checkpoint.adapter_path),
+    store = pipeline.store  # the adapter and its lineage stored under keys (uploaded when the root is an object store)
+    adapter, lineage = store.publish_tree(result.checkpoint.adapter_path), store.publish(result.checkpoint.lineage_path)
+    table = result.table.with_columns(adapter_path=pl.lit(adapter), lineage_path=pl.lit(lineage))
+    yield output(table, metadata={
+        "adapter": dg.MetadataValue.path(store.url(adapter)),
         "mlflow_run_id": result.checkpoint.mlflow_run_id,
         "mlflow_ui": f"mlflow ui --backend-store-uri {default_mlflow_uri(artifacts)} --host 127.0.0.1",
         "cache_hit": bool(result.stats.get("cache_hit")), "first_loss": first or 0.0, "last_loss": last or 0.0,
@@ -48,12 +51,17 @@ def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir
 def _evaluate(context, snapshot: pl.DataFrame, checkpoint: pl.DataFrame, pipeline: PipelineResource,
               scope: str, gate: str):
     """Base vs adapter on the test split and the prompt suite, then the regression gate (passing promotes)."""
-    artifacts = pipeline.layout.artifacts
+    artifacts, store = pipeline.layout.artifacts, pipeline.store
     uri = default_mlflow_uri(artifacts)
-    result = evaluate_adapter(snapshot, AdapterCheckpoint(**checkpoint.row(0, named=True)), artifacts,
-                              pipeline.config.eval, previous_promoted=last_promoted(uri, scope=scope), mlflow_uri=uri)
+    stored = AdapterCheckpoint(**checkpoint.row(0, named=True))
+    local = stored.model_copy(update={"adapter_path": str(store.fetch_tree(stored.adapter_path)),
+                                      "lineage_path": str(store.fetch(stored.lineage_path))})
+    result = evaluate_adapter(snapshot, local, artifacts, pipeline.config.eval,
+                              previous_promoted=last_promoted(uri, scope=scope), mlflow_uri=uri)
+    folder = store.publish_tree(Path(result.html_path).parent, immutable=False)
     yield output(result.metrics, metadata={
-        "report": dg.MetadataValue.path(result.html_path), "report_md": dg.MetadataValue.path(result.report_path),
+        "report": dg.MetadataValue.path(store.url(f"{folder}/{Path(result.html_path).name}")),
+        "report_md": dg.MetadataValue.path(store.url(f"{folder}/{Path(result.report_path).name}")),
         "report_url": dg.MetadataValue.url(pipeline.layout.report_url(result.html_path)
                                            or Path(result.html_path).as_uri()),
         "gate_passed": result.passed, "gate": dg.MetadataValue.json(result.reasons),

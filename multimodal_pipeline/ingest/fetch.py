@@ -16,12 +16,13 @@ from typing import Any
 from multimodal_pipeline.contracts.config import IngestConfig
 from multimodal_pipeline.contracts.records import RawVideo
 from multimodal_pipeline.ingest.inbox import InboxEntry
-from multimodal_pipeline.ingest.ledger import Ledger, LedgerEntry
+from multimodal_pipeline.ingest.ledger import Ledger, LedgerEntry, publish_entries, restore_entries
 from multimodal_pipeline.ingest.video_id import local_path
 from multimodal_pipeline.media.probe import MediaError, probe
 from multimodal_pipeline.storage.atomic import TMP_PREFIX, OwnedDir, atomic_write_text, sweep_orphans, sweep_temporary
 from multimodal_pipeline.storage.locks import exclusive
 from multimodal_pipeline.storage.hashing import sha256_file
+from multimodal_pipeline.storage.root import DataRoot
 
 Log = Callable[[str], None]
 
@@ -201,16 +202,25 @@ def _fetch_sidecar(uri: str, work: Path, config: IngestConfig, log: Log = lambda
 
 
 def acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig | None = None,
-            log: Log = lambda _m: None) -> RawVideo:
-    """The manifest row of a video's immutable original, downloading it only when not stored and verified yet."""
+            log: Log = lambda _m: None, store: DataRoot | None = None) -> RawVideo:
+    """The manifest row of a video's immutable original, downloading it only when not stored and verified yet.
+
+    With the data root `store` (whose working copy holds `raw_root`), the row's paths are keys relative to it, and
+    on an object store the originals and the ledger entries are stored there (and restored from there first)."""
     config = config or IngestConfig()
     raw_root = Path(raw_root)
     # one run per video at a time: a second run of the same partition waits here, then is refused
     with exclusive(raw_root / ".locks" / f"{entry.video_id}.lock", f"video {entry.video_id}", config.lock_wait_s, log):
-        return _acquire(entry, raw_root, config, log)
+        record = _acquire(entry, raw_root, config, log, store)
+    if store is None:
+        return record
+    keys = {f: store.key(getattr(record, f)) for f in ("path", "chat_path", "subs_path", "voice_path")
+            if getattr(record, f) is not None}
+    return record.model_copy(update=keys)
 
 
-def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) -> RawVideo:
+def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log,
+             store: DataRoot | None = None) -> RawVideo:
     # the download folders of killed runs (of any video: their owners are gone), and info files torn an hour ago
     for left in sweep_orphans(raw_root) + sweep_temporary(raw_root / "info"):
         log(f"removed {left.name}, left behind by an interrupted run")
@@ -219,6 +229,9 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
     if torn is not None:
         log(f"the ledger {ledger.path} ended in a torn line (a run was killed while writing it): moved to "
             f"{ledger.torn_path}; {torn[:160]!r}")
+    remote = store if store is not None and store.remote else None
+    if remote is not None and (restored := restore_entries(remote, ledger, entry.video_id)):
+        log(f"{restored} stored original(s) of {entry.video_id} brought from {remote.uri} into the working copy")
     known = ledger.latest(entry.video_id, "video")
     known_chat = ledger.latest(entry.video_id, "chat")
     known_subs = ledger.latest(entry.video_id, "subs")
@@ -232,7 +245,7 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
                 ledger.verify(stored)
         log(f"original already stored and verified: {known.path}; nothing downloaded")
         info: dict[str, Any] = {"title": None, "extractor": "stored"}
-        prior = _prior_info(raw_root, known.sha256)
+        prior = _prior_info(raw_root, known.sha256, remote)
         return _manifest(entry, known, prior or info, known_chat, known_subs, known_voice)
 
     with OwnedDir(raw_root, f"{TMP_PREFIX}{entry.video_id}@") as work:  # '@' is in no video id
@@ -281,6 +294,9 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log) 
                                                            _suffix(voice_tmp.name, ".wav"))
             known_voice = ledger.append(entry.video_id, "voice", voice_final, voice_digest, voice_size, entry.voice)
         _save_info(raw_root, digest, info)
+        if remote is not None:  # the files first, then the entries that name them, then the info
+            publish_entries(remote, [e for e in (known, known_chat, known_subs, known_voice) if e is not None])
+            remote.publish(_info_path(raw_root, digest), immutable=False)
         return _manifest(entry, known, info, known_chat, known_subs, known_voice)
 
 
@@ -294,8 +310,13 @@ def _save_info(raw_root: Path, digest: str, info: dict[str, Any]) -> None:
     atomic_write_text(_info_path(raw_root, digest), json.dumps(keep, sort_keys=True, default=str))
 
 
-def _prior_info(raw_root: Path, digest: str) -> dict[str, Any] | None:
+def _prior_info(raw_root: Path, digest: str, remote: DataRoot | None = None) -> dict[str, Any] | None:
     path = _info_path(raw_root, digest)
+    if remote is not None and not path.exists():
+        try:
+            remote.fetch(remote.key(path))
+        except FileNotFoundError:
+            return None
     return json.loads(path.read_text()) if path.exists() else None
 
 

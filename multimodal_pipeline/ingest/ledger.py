@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from multimodal_pipeline.storage.hashing import sha256_file
+from multimodal_pipeline.storage.root import DataRoot, StorageError
 
 
 class RawIntegrityError(RuntimeError):
@@ -90,9 +91,10 @@ class Ledger:
         found = [e for e in self.entries() if Path(e.path).name == name]
         return found[-1] if found else None
 
-    def append(self, video_id: str, role: str, path: Path, sha256: str, size: int, source_uri: str) -> LedgerEntry:
+    def append(self, video_id: str, role: str, path: Path, sha256: str, size: int, source_uri: str,
+               recorded_at: str | None = None) -> LedgerEntry:
         entry = LedgerEntry(video_id, role, str(path), sha256, size, source_uri,
-                            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                            recorded_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (json.dumps(asdict(entry), sort_keys=True) + "\n").encode()
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
@@ -146,3 +148,40 @@ class Ledger:
                 f"{self.path} recorded {entry.sha256[:16]}… on {entry.recorded_at}. Raw files are immutable: restore "
                 "the original, or remove both the file and its ledger line to download it again."
             )
+
+
+# --- the ledger of an object-store data root ----------------------------------------------------------------------
+# An object store cannot append to a file. There, each ledger entry is one object that is never rewritten,
+# `raw/ledger/<video_id>/<recorded_at>-<role>-<sha256>.json`, holding the file's key (relative to the data root);
+# the ledger file of each machine's working copy is restored from those objects before it is read.
+
+def _entry_key(entry: LedgerEntry) -> str:
+    stamp = entry.recorded_at.replace(":", "")
+    return f"raw/ledger/{entry.video_id}/{stamp}-{entry.role}-{entry.sha256}.json"
+
+
+def publish_entries(root: DataRoot, entries: list[LedgerEntry]) -> None:
+    """Store the files of `entries` (working-copy paths) and one object per entry, under keys."""
+    for entry in entries:
+        key = root.publish(entry.path)
+        doc = {**asdict(entry), "path": key}
+        root.write_text(_entry_key(entry), json.dumps(doc, sort_keys=True))
+
+
+def restore_entries(root: DataRoot, ledger: Ledger, video_id: str) -> int:
+    """Bring the stored entries of a video that this working copy's ledger lacks into it, their files downloaded
+    and checked against the recorded sha256 (RawIntegrityError when they differ). The number restored."""
+    have = {(e.role, e.sha256) for e in ledger.entries() if e.video_id == video_id}
+    restored = 0
+    for key in root.list(f"raw/ledger/{video_id}", ".json"):
+        doc = json.loads(root.read_text(key))
+        if set(doc) != _FIELDS or (doc["role"], doc["sha256"]) in have:
+            continue
+        try:
+            local = root.fetch(doc["path"], doc["sha256"])
+        except (FileNotFoundError, StorageError) as exc:
+            raise RawIntegrityError(f"raw original {root.url(doc['path'])} of video {video_id} (ledger {root.url(key)}"
+                                    f"): {exc}") from exc
+        ledger.append(video_id, doc["role"], local, doc["sha256"], doc["bytes"], doc["source_uri"], doc["recorded_at"])
+        restored += 1
+    return restored

@@ -253,9 +253,9 @@ def extract_audio_cached(src: str | Path, source_sha256: str, out_dir: str | Pat
     hit = cache.get("audio", key)
     if hit is not None:
         record, _ = hit
-        path = Path(out_dir) / Path(record["path"]).name
-        if path.exists() and sha256_file(path) == record["sha256"]:
+        path = cache.working_file(Path(out_dir) / Path(record["path"]).name, record["sha256"])
+        if path is not None:
             return ExtractedAudio(**{**record, "path": path}), True
     result = extract_audio(src, out_dir, config, progress=progress, warn=warn)
-    cache.put("audio", key, {**dataclasses.asdict(result), "path": str(result.path)})
+    cache.put("audio", key, {**dataclasses.asdict(result), "path": result.path.name})  # the same on every machine
     return result, False

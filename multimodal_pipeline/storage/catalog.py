@@ -12,15 +12,13 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def refresh_catalog(conn: duckdb.DuckDBPyConnection, store: TableStore) -> dict[str, int]:
-    """(Re)create a view per stored asset; returns the number of current files behind each view."""
+    """(Re)create a view per stored asset; returns the number of current files behind each view. The views read the
+    working copy of the tables (downloaded from an object store when the data root is one)."""
     counts: dict[str, int] = {}
-    if not store.root.exists():
-        return counts
-    for folder in sorted(p for p in store.root.iterdir() if p.is_dir()):
-        asset = folder.name
+    for asset in store.assets():
         if not _IDENT.match(asset):
             continue
-        paths = [store.current(asset, part).path for part in store.partitions(asset)]
+        paths = [str(store.local_path(store.current(asset, part))) for part in store.partitions(asset)]
         if not paths:
             continue
         files = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)

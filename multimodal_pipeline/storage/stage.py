@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
-from multimodal_pipeline.storage.atomic import atomic_write_text, temporary_path
-from multimodal_pipeline.storage.hashing import sha256_bytes
+from multimodal_pipeline.storage.hashing import sha256_bytes, sha256_file
+from multimodal_pipeline.storage.root import DataRoot, StorageError, as_root
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +28,18 @@ def stage_key(stage: str, input_hashes: Iterable[str], config_hash: str, code_ve
 
 class StageCache:
     """The outputs of expensive stages by stage key: `<root>/<stage>/<key>.json` (the record, written last: it marks
-    the entry complete) and `<key>.parquet` (a table, when there is one). Writes are atomic; an entry that cannot be
-    read is a miss (the stage runs again and rewrites it)."""
+    the entry complete) and `<key>.parquet` (a table, when there is one). `root` is a folder or a `DataRoot` (an
+    object store too). Writes are atomic; an entry that cannot be read is a miss (the stage runs again and rewrites
+    it)."""
 
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
+    def __init__(self, root: str | Path | DataRoot):
+        self.root = as_root(root)
 
     def get(self, stage: str, key: str) -> tuple[dict, pl.DataFrame | None] | None:
-        folder = self.root / stage
         try:
-            record = json.loads((folder / f"{key}.json").read_text())
-            table = pl.read_parquet(folder / f"{key}.parquet") if record.get("_table") else None
+            record = json.loads(self.root.read_text(f"{stage}/{key}.json"))
+            table = pl.read_parquet(io.BytesIO(self.root.read_bytes(f"{stage}/{key}.parquet"))) \
+                if record.get("_table") else None
         except FileNotFoundError:
             return None
         except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
@@ -47,10 +48,18 @@ class StageCache:
         return {k: v for k, v in record.items() if k != "_table"}, table
 
     def put(self, stage: str, key: str, record: dict, table: pl.DataFrame | None = None) -> None:
-        folder = self.root / stage
-        folder.mkdir(parents=True, exist_ok=True)
         if table is not None:
-            with temporary_path(folder, suffix=".parquet") as tmp:
-                table.write_parquet(tmp)
-                os.replace(tmp, folder / f"{key}.parquet")
-        atomic_write_text(folder / f"{key}.json", json.dumps({**record, "_table": table is not None}))
+            buf = io.BytesIO()
+            table.write_parquet(buf)
+            self.root.write_bytes(f"{stage}/{key}.parquet", buf.getvalue())
+        self.root.write_text(f"{stage}/{key}.json", json.dumps({**record, "_table": table is not None}))
+
+    def working_file(self, path: str | Path, sha256: str) -> Path | None:
+        """A file a cached record names (in the root's working copy), downloaded when the working copy lacks it;
+        None when it is stored nowhere or its bytes no longer match `sha256`."""
+        data_root = self.root.base
+        try:
+            local = data_root.fetch(data_root.key(path), sha256) if data_root.remote else Path(path)
+        except (FileNotFoundError, ValueError, StorageError):
+            return None
+        return local if local.is_file() and sha256_file(local) == sha256 else None

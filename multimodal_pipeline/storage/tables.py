@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from multimodal_pipeline.storage.atomic import atomic_write_bytes, atomic_write_text, sweep_temporary
+from multimodal_pipeline.storage.atomic import atomic_write_bytes, sweep_temporary
 from multimodal_pipeline.storage.hashing import sha256_bytes, sha256_file
+from multimodal_pipeline.storage.root import DataRoot, as_root
 
 UNPARTITIONED = "__all__"
 
@@ -48,48 +49,68 @@ def parquet_bytes(df: pl.DataFrame, schema_version: int) -> bytes:
 
 
 class TableStore:
-    """Content-addressed Parquet under `root/<asset>/<sha256>.parquet`, pointers under `root/<asset>/_current/`."""
+    """Content-addressed Parquet under `<root>/<asset>/<sha256>.parquet`, pointers under `<root>/<asset>/_current/`.
+    `root` is a folder or a `DataRoot` (an object store too); pointers hold keys relative to the data root."""
 
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
+    def __init__(self, root: str | Path | DataRoot):
+        self.root = as_root(root)
 
-    def _pointer(self, asset: str, partition: str | None) -> Path:
-        return self.root / asset / "_current" / f"{partition or UNPARTITIONED}.json"
+    def _pointer(self, asset: str, partition: str | None) -> str:
+        return f"{asset}/_current/{partition or UNPARTITIONED}.json"
 
     def write(self, df: pl.DataFrame, asset: str, partition: str | None, schema_version: int) -> StoredTable:
         data = parquet_bytes(df, schema_version)
         digest = sha256_bytes(data)
-        path = self.root / asset / f"{digest}.parquet"
-        for folder in (path.parent, self._pointer(asset, partition).parent):  # what writers killed over an hour
-            sweep_temporary(folder)  # ago left behind
-        if not (path.exists() and sha256_file(path) == digest):
-            atomic_write_bytes(path, data)
-        stored = StoredTable(str(path), digest, df.height, schema_version, asset, partition or UNPARTITIONED)
-        atomic_write_text(self._pointer(asset, partition), stored.to_json())
+        key = f"{asset}/{digest}.parquet"
+        if not self.root.remote:
+            path = self.root.path(key)
+            for folder in (path.parent, path.parent / "_current"):  # what writers killed over an hour ago left
+                sweep_temporary(folder)  # behind
+            if not (path.exists() and sha256_file(path) == digest):
+                atomic_write_bytes(path, data)
+        elif not self.root.exists(key):
+            self.root.write_bytes(key, data)
+        stored = StoredTable(key, digest, df.height, schema_version, asset, partition or UNPARTITIONED)
+        self.root.write_text(self._pointer(asset, partition), stored.to_json())
         return stored
 
     def current(self, asset: str, partition: str | None) -> StoredTable:
         pointer = self._pointer(asset, partition)
-        if not pointer.exists():
-            raise MissingTableError(f"no stored table for asset '{asset}' partition '{partition}' ({pointer})")
-        return StoredTable(**json.loads(pointer.read_text()))
+        try:
+            text = self.root.read_text(pointer)
+        except FileNotFoundError:
+            raise MissingTableError(f"no stored table for asset '{asset}' partition '{partition}' "
+                                    f"({self.root.url(pointer)})") from None
+        return StoredTable(**json.loads(text))
 
     def partitions(self, asset: str) -> list[str]:
-        folder = self.root / asset / "_current"
-        return sorted(p.stem for p in folder.glob("*.json")) if folder.exists() else []
+        return [PurePosixPath(k).stem for k in self.root.list(f"{asset}/_current", ".json")]
 
-    @staticmethod
-    def read_path(path: str | Path) -> pl.DataFrame:
-        """Read a stored table, verifying that its bytes still hash to its name."""
-        path = Path(path)
-        expected = path.stem
-        if not path.exists():
-            raise MissingTableError(f"stored table {path} is missing")
-        data = path.read_bytes()
+    def assets(self) -> list[str]:
+        return self.root.folders()
+
+    def url(self, stored: StoredTable) -> str:
+        """Where a stored table lives (a local path or an object-store URL), for people to read."""
+        return self.root.url(stored.path)
+
+    def local_path(self, stored: StoredTable) -> Path:
+        """The table's file in the working copy (downloaded from an object store when needed, hash checked)."""
+        try:
+            return self.root.fetch(stored.path, stored.sha256)
+        except FileNotFoundError:
+            raise MissingTableError(f"stored table {self.root.url(stored.path)} is missing") from None
+
+    def read_path(self, path: str | Path) -> pl.DataFrame:
+        """Read a stored table by key (or local path), verifying that its bytes still hash to its name."""
+        expected = PurePosixPath(str(path)).stem
+        try:
+            data = self.root.read_bytes(str(path)) if self.root.remote else self.root.path(path).read_bytes()
+        except FileNotFoundError:
+            raise MissingTableError(f"stored table {self.root.url(path)} is missing") from None
         actual = sha256_bytes(data)
         if actual != expected:
             raise CorruptTableError(
-                f"{path}: content hash {actual[:16]}… does not match its name {expected[:16]}…; "
+                f"{self.root.url(path)}: content hash {actual[:16]}… does not match its name {expected[:16]}…; "
                 "the file was modified or truncated after it was written. Re-materialize the asset partition."
             )
         return pl.read_parquet(io.BytesIO(data))

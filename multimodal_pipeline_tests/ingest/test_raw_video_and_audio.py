@@ -68,12 +68,15 @@ def test_http_ingest_through_dagster_ledger_manifest_rerun_and_tamper(data_root,
         assert manifest["chat_sha256"] == sha256_file(site / "stream.chat.jsonl")
         ledger = Ledger(data_root / "raw").entries()
         assert [(e.role, e.sha256) for e in ledger] == [("video", manifest["sha256"]), ("chat", manifest["chat_sha256"])]
-        assert Path(manifest["path"]).name == f"{manifest['sha256']}.mp4"
+        # the table holds keys relative to the data root, never absolute local paths
+        assert manifest["path"] == f"raw/videos/{manifest['sha256']}.mp4"
+        assert manifest["chat_path"] == f"raw/chat/{manifest['chat_sha256']}.jsonl"
 
         audio = store.read("audio", key).row(0, named=True)
         assert audio["sample_rate"] == 16_000 and audio["channels"] == 1 and audio["source_channels"] == 2
         assert abs(audio["duration_ms"] - 4000) < 150
-        with av.open(audio["path"]) as f:
+        assert audio["path"] == f"staged/audio/{audio['sha256']}.flac"
+        with av.open(data_root / audio["path"]) as f:
             s = f.streams.audio[0]
             assert s.codec_context.sample_rate == 16_000 and s.codec_context.channels == 1
 
@@ -85,8 +88,8 @@ def test_http_ingest_through_dagster_ledger_manifest_rerun_and_tamper(data_root,
     assert len(Ledger(data_root / "raw").entries()) == 2
 
     # tamper: raw files are immutable, a changed byte is an error that is never silently replaced
-    os.chmod(manifest["path"], 0o644)
-    with open(manifest["path"], "r+b") as f:
+    os.chmod(data_root / manifest["path"], 0o644)
+    with open(data_root / manifest["path"], "r+b") as f:
         f.seek(100)
         f.write(b"XXXX")
     result = materialize_partition(defs, instance, key, selection=["raw_video"])
