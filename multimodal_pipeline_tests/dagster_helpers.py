@@ -5,12 +5,16 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import dagster as dg
 
 from multimodal_pipeline.defs import build_defs
+from multimodal_pipeline.settings import DataLayout
+from multimodal_pipeline.storage.root import DataRoot
 
 
 def run_inbox(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
@@ -19,11 +23,14 @@ def run_inbox(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | 
     return sensor(ctx)
 
 
-def add_videos(root: Path, lines: list[str], instance: dg.DagsterInstance, name: str = "list.txt",
+def add_videos(root: Path | str, lines: list[str], instance: dg.DagsterInstance, name: str = "list.txt",
                config_file: str | Path = ""):
-    """Drop a URI list into the inbox and let the real sensor register the partitions; returns (defs, result)."""
+    """Drop a URI list into the inbox and let the real sensor register the partitions; returns (defs, result).
+    `root`: a data root's folder or URI (the inbox is `$MMP_INBOX` or the working copy's)."""
     defs = build_defs(root, config_file=config_file)
-    (root / "inbox" / name).write_text("\n".join(lines) + "\n")
+    inbox = DataLayout(DataRoot(root).local).inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / name).write_text("\n".join(lines) + "\n")
     result = run_inbox(defs, instance)
     for request in result.dynamic_partitions_requests:
         instance.add_dynamic_partitions("videos", list(request.partition_keys))
@@ -59,3 +66,28 @@ def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: flo
         proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def start_s3_server(log: Path, bucket: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    """An S3-compatible server (moto's server mode) as its own process on a free loopback port, with an empty
+    `bucket`; returns the process and the environment that points clients at it (stop it with `stop_group`)."""
+    import s3fs
+
+    port = free_port()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop_group(proc)
+                raise RuntimeError(f"the S3 server did not start: {log.read_text()[-2000:]}") from None
+            time.sleep(0.2)
+    env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}"}
+    s3fs.S3FileSystem(skip_instance_cache=True, key="test", secret="test",
+                      endpoint_url=env["AWS_ENDPOINT_URL_S3"]).mkdir(bucket)
+    return proc, env

@@ -2,11 +2,6 @@
 the storage layer against it, and every tier of a video stored there through the real Dagster job."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -18,7 +13,9 @@ from multimodal_pipeline.storage import StageCache, TableStore
 from multimodal_pipeline.storage.catalog import refresh_catalog
 from multimodal_pipeline.storage.root import DataRoot, StorageError
 from multimodal_pipeline_tests.conftest import serve_directory
-from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port, materialize_partition, run_inbox, stop_group
+from multimodal_pipeline_tests.dagster_helpers import (
+    add_videos, materialize_partition, run_inbox, start_s3_server, stop_group,
+)
 
 BUCKET = "mmp-test"
 
@@ -26,24 +23,9 @@ BUCKET = "mmp-test"
 @pytest.fixture
 def s3(tmp_path, monkeypatch):
     """An S3-compatible server (moto) on a free loopback port with an empty bucket; yields the bucket's URI."""
-    port = free_port()
-    server = Path(sys.executable).with_name("moto_server")
-    proc = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "moto.log", "wb"))
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "moto.log").read_text()
-            time.sleep(0.2)
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}"}.items():
+    proc, env = start_s3_server(tmp_path / "moto.log", BUCKET)
+    for name, value in env.items():
         monkeypatch.setenv(name, value)
-    import s3fs
-
-    s3fs.S3FileSystem(skip_instance_cache=True).mkdir(BUCKET)
     try:
         yield f"s3://{BUCKET}"
     finally:
@@ -128,6 +110,8 @@ def test_every_tier_of_a_video_in_an_object_store_equals_the_local_run(s3, data_
         # the same video on the object store, every tier (training and evaluation too), from the inbox
         monkeypatch.setenv("MMP_WORK_DIR", str(tmp_path / "machine-a"))
         monkeypatch.setenv("MMP_INBOX", str(tmp_path / "inbox"))
+        # the machines share one MLflow tracking store (as workers share a tracking server)
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'tracking' / 'mlflow.db'}")
         (tmp_path / "inbox").mkdir()
         (tmp_path / "inbox" / "list.txt").write_text(line + "\n")
         instance = dg.DagsterInstance.ephemeral()

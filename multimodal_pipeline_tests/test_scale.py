@@ -1,10 +1,12 @@
 """Scale-out with real servers: the Dagster instance in PostgreSQL, steps on two Celery worker processes through a
-Redis broker (`scripts/scale_local.sh`, `deploy/celery/`), three videos dropped into the inbox and run by the daemon;
-their tables and checks equal those of the default in-process run on another data root. A worker killed mid-step gives
-its step back."""
+Redis broker (`scripts/scale_local.sh`, `deploy/celery/`), every tier stored in an S3-compatible object store (moto's
+server), each worker with its own working copy as on separate machines; three videos dropped into the inbox and run by
+the daemon; their tables and checks equal those of the default in-process run on a local data root. A worker killed
+mid-step gives its step back."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -16,19 +18,23 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import fsspec
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from multimodal_pipeline.storage import sha256_file
+from multimodal_pipeline.storage import sha256_bytes, sha256_file
 from multimodal_pipeline.synth import StreamSpec, generate_stream
-from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port, materialize_partition, stop_group
+from multimodal_pipeline_tests.dagster_helpers import (
+    add_videos, free_port, materialize_partition, start_s3_server, stop_group,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 TIERS = ["raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs"]
-#: tiers whose tables hold no local paths (raw_video and audio name their files under the data root): byte for byte
-#: the same, but for the alignment's float similarities (equal within 1e-5)
-SAME_TABLES = ["chat_events", "speech_segments", "aligned_pairs"]
+#: byte for byte the same on the object store and on a local root (tables hold keys relative to the root), but for the
+#: alignment's float similarities (equal within 1e-5); raw_video differs only in its download time
+SAME_TABLES = ["audio", "chat_events", "speech_segments", "aligned_pairs"]
+BUCKET = "mmp-scale"
 # a short training and evaluation, one thread per worker process (two workers share this machine's two cores)
 CONFIG = ("asr:\n  cpu_threads: 1\ncurate:\n  split_block_ms: 15000\n"
           "train:\n  max_steps: 3\n  max_seq_len: 160\n  batch_size: 4\n  num_threads: 1\n"
@@ -43,16 +49,21 @@ def _data_root(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def scale_env():
-    """PostgreSQL, Redis and two Celery workers started by the script the README tells users to run."""
+    """PostgreSQL, Redis and two Celery workers started by the script the README tells users to run, and an
+    S3-compatible server holding the data root."""
     work = Path(tempfile.mkdtemp(prefix="mmp-scale-"))  # not under pytest's 0700 folder: PostgreSQL runs as postgres
     work.chmod(0o755)
+    s3, s3_env = start_s3_server(work / "s3.log", BUCKET)
     home = work / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "deploy" / "celery" / "dagster.yaml", home / "dagster.yaml")
     config = work / "pipeline.yaml"  # what the daemon's runs and the workers load: a short training
     config.write_text(CONFIG)
-    env = {**os.environ, "MMP_CONFIG": str(config), "MMP_SCALE_DIR": str(work / "services"), "MMP_PG_PORT": str(free_port()),
-           "MMP_REDIS_PORT": str(free_port()), "MMP_DATA_ROOT": str(_data_root(work / "data")),
+    env = {**os.environ, **s3_env, "MMP_CONFIG": str(config), "MMP_SCALE_DIR": str(work / "services"),
+           "MMP_PG_PORT": str(free_port()), "MMP_REDIS_PORT": str(free_port()), "MMP_DATA_ROOT": f"s3://{BUCKET}/data",
+           "MMP_WORK_DIR": str(work / "machines"), "MMP_INBOX": str(work / "inbox"),
+           # the workers share one MLflow tracking store, as workers on several machines share a tracking server
+           "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'tracking' / 'mlflow.db'}",
            "DAGSTER_HOME": str(home), "VENV": str(Path(sys.executable).parents[1])}
     up = subprocess.run(["bash", "scripts/scale_local.sh", "up", "2"], cwd=REPO, env=env, capture_output=True,
                         text=True, timeout=180)
@@ -64,7 +75,21 @@ def scale_env():
         yield env, work
     finally:
         subprocess.run(["bash", "scripts/scale_local.sh", "down"], cwd=REPO, env=env, timeout=120)
+        stop_group(s3)
         shutil.rmtree(work, ignore_errors=True)
+
+
+_S3_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3")
+
+
+def _objects(env: dict[str, str]) -> set[str]:
+    """The keys stored under the data root in the object store."""
+    import s3fs
+
+    fs = s3fs.S3FileSystem(skip_instance_cache=True, key=env["AWS_ACCESS_KEY_ID"], secret=env["AWS_SECRET_ACCESS_KEY"],
+                           endpoint_url=env["AWS_ENDPOINT_URL_S3"])
+    prefix = env["MMP_DATA_ROOT"].split("://", 1)[1]
+    return {p[len(prefix) + 1:] for p in fs.find(prefix)}
 
 
 def _workers_by_step(instance: dg.DagsterInstance, key: str) -> dict[str, list[str]]:
@@ -84,7 +109,8 @@ def _stored(instance: dg.DagsterInstance, asset: str, key: str) -> tuple[str, pl
         dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[key]), limit=1).records
     assert records, (asset, key)
     metadata = records[0].event_log_entry.asset_materialization.metadata
-    return metadata["sha256"].value, pl.read_parquet(metadata["path"].value)
+    with fsspec.open(metadata["path"].value, "rb") as f:  # a local path or an s3:// URL
+        return metadata["sha256"].value, pl.read_parquet(io.BytesIO(f.read()))
 
 
 def _checks(instance: dg.DagsterInstance, key: str) -> dict[tuple[str, str], bool]:
@@ -136,12 +162,12 @@ def test_three_videos_through_the_inbox_on_two_celery_workers_with_postgres(scal
     monkeypatch.setenv("MMP_POSTGRES_URL", env["MMP_POSTGRES_URL"])
     instance = dg.DagsterInstance.get()
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-    data = Path(env["MMP_DATA_ROOT"])
     daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               start_new_session=True)
     try:
-        (data / "inbox" / "three.txt").write_text("\n".join(lines) + "\n")
+        Path(env["MMP_INBOX"]).mkdir(exist_ok=True)
+        (Path(env["MMP_INBOX"]) / "three.txt").write_text("\n".join(lines) + "\n")
         deadline = time.monotonic() + 1500
         while True:
             assert daemon.poll() is None, daemon.stderr.read().decode()[-3000:]
@@ -159,11 +185,21 @@ def test_three_videos_through_the_inbox_on_two_celery_workers_with_postgres(scal
         raise AssertionError(failures or [(r.run_id, r.status) for r in runs])
     workers = {w for key in keys for names in _workers_by_step(instance, key).values() for w in names}
     assert len(workers) == 2 and all(w.startswith(("mmp1@", "mmp2@")) for w in workers), workers
+    # every tier in the object store; each worker worked in its own working copy
+    objects = _objects(env)
+    for key in keys:
+        raw = _stored(instance, "raw_video", key)[1].row(0, named=True)
+        audio = _stored(instance, "audio", key)[1].row(0, named=True)
+        assert {raw["path"], raw["chat_path"], audio["path"], f"registry/{key}.json",
+                f"artifacts/reviews/{key}.html"} <= objects, key
+    assert {"mmp1", "mmp2"} <= {p.name for p in (work / "machines").iterdir()}
 
     # the same videos in one process on another data root: the same tables, byte for byte, and the same checks
     monkeypatch.delenv("DAGSTER_HOME")
     local = dg.DagsterInstance.ephemeral()
     local_root = _data_root(work / "local")
+    for name in ("MMP_INBOX", "MMP_WORK_DIR"):
+        monkeypatch.delenv(name, raising=False)
     local_defs, _ = add_videos(local_root, lines, local, config_file=env["MMP_CONFIG"])
     for key in keys:
         assert materialize_partition(local_defs, local, key).success
@@ -182,11 +218,11 @@ def test_a_worker_killed_mid_step_gives_the_step_back(scale_env, monkeypatch):
     the run succeeds with a speech table; no file under a final name is partial."""
     env, work = scale_env
     stream = generate_stream(work / "site", StreamSpec(seed=6, duration_s=150, name="scale6"))
-    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
-    monkeypatch.setenv("MMP_POSTGRES_URL", env["MMP_POSTGRES_URL"])
+    for name in ("DAGSTER_HOME", "MMP_POSTGRES_URL", "MMP_INBOX", "MMP_WORK_DIR", *_S3_ENV):
+        monkeypatch.setenv(name, env[name])
     instance = dg.DagsterInstance.get()
-    data = Path(env["MMP_DATA_ROOT"])
-    add_videos(data, [f"{stream.video} chat={stream.chat['youtube_live_chat']} id=scale6"], instance, name="kill.txt")
+    add_videos(env["MMP_DATA_ROOT"], [f"{stream.video} chat={stream.chat['youtube_live_chat']} id=scale6"], instance,
+               name="kill.txt")
     dagster = str(Path(sys.executable).parent / "dagster")
     proc = subprocess.Popen([dagster, "asset", "materialize", "-m", "multimodal_pipeline.definitions",
                              "--select", ",".join(TIERS), "--partition", "scale6"], cwd=REPO, env=env,
@@ -208,6 +244,10 @@ def test_a_worker_killed_mid_step_gives_the_step_back(scale_env, monkeypatch):
     assert len(_workers_by_step(instance, "scale6")["speech_segments"]) >= 2  # started again
     _sha, speech = _stored(instance, "speech_segments", "scale6")
     assert speech.height > 0
-    # nothing partial under a final name: every content-addressed file's bytes hash to its name
-    named = [*(data / "staged" / "tables").rglob("*.parquet"), *(data / "staged" / "audio").glob("*.flac")]
-    assert named and all(sha256_file(f) == f.stem for f in named)
+    # nothing partial under a final name: every content-addressed object and working-copy file hashes to its name
+    fs = fsspec.filesystem("s3")
+    named = [o for o in fs.find(f"{BUCKET}/data") if re.search(r"/staged/(tables/.*\.parquet|audio/.*\.flac)$", o)]
+    assert named and all(sha256_bytes(fs.cat_file(o)) == Path(o).stem for o in named)
+    local = [f for f in (work / "machines").rglob("*") if re.search(r"/staged/(tables/.*\.parquet|audio/.*\.flac)$",
+                                                                     str(f)) and not f.name.startswith(".tmp-")]
+    assert local and all(sha256_file(f) == f.stem for f in local)

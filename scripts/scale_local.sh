@@ -7,7 +7,9 @@
 #   scripts/scale_local.sh down           stop the workers, Redis and PostgreSQL
 #
 # State lives in $MMP_SCALE_DIR (default .scale/ in the checkout). Ports: $MMP_PG_PORT (5433), $MMP_REDIS_PORT (6380).
-# The workers need the same MMP_DATA_ROOT (and MMP_CONFIG) as the webserver and daemon: export them first.
+# The workers need the same MMP_DATA_ROOT (and MMP_CONFIG) as the webserver and daemon: export them first. With an
+# object-store data root (s3://...) and $MMP_WORK_DIR set, each worker keeps its own working copy under
+# $MMP_WORK_DIR/mmp<i>, as workers on separate machines would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=$(mkdir -p "${MMP_SCALE_DIR:-.scale}" && cd "${MMP_SCALE_DIR:-.scale}" && pwd)
@@ -40,7 +42,8 @@ up() {
   for i in $(seq 1 "$workers"); do
     pid="$DIR/workers/$i.pid"
     if [ -f "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null; then continue; fi
-    MMP_EXECUTOR=celery MMP_CELERY_BROKER="$BROKER" MMP_POSTGRES_URL="$PG_URL" PYTHONPATH="$PWD/deploy/celery${PYTHONPATH:+:$PYTHONPATH}" \
+    work=${MMP_WORK_DIR:+$MMP_WORK_DIR/mmp$i}
+    MMP_WORK_DIR="$work" MMP_EXECUTOR=celery MMP_CELERY_BROKER="$BROKER" MMP_POSTGRES_URL="$PG_URL" PYTHONPATH="$PWD/deploy/celery${PYTHONPATH:+:$PYTHONPATH}" \
       "$VENV/bin/celery" -A dagster_celery.app worker -Q dagster -n "mmp$i@%h" --concurrency 1 \
       --prefetch-multiplier 1 --detach --pidfile "$pid" --logfile "$DIR/workers/$i.log" --loglevel INFO
   done

@@ -13,6 +13,16 @@ from multimodal_pipeline.evaluate import evaluate_adapter, gate
 from multimodal_pipeline.train import default_mlflow_uri, last_promoted, promote, train_adapter
 
 
+def _tracking(context, pipeline: PipelineResource) -> str:
+    """The MLflow tracking URI of this step (warned about when workers would not share it)."""
+    uri = default_mlflow_uri(pipeline.layout.artifacts)
+    if pipeline.store.remote and uri.startswith("sqlite:///"):
+        context.log.warning("the data root is an object store, but MLflow tracks runs in this machine's working copy: "
+                            "set MLFLOW_TRACKING_URI to a tracking server or database that every worker shares, or "
+                            "an evaluation on another worker does not find the training run (docs/scale.md)")
+    return uri
+
+
 def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir: str, gate: str):
     """Train (or reuse by stage key) the LoRA adapter of a snapshot; progress goes to the run's log. Its gate: the
     training loss fell. An empty snapshot (a video without chat) trains nothing: no output, so nothing after it
@@ -31,7 +41,7 @@ def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir
     artifacts = pipeline.layout.artifacts
     result = train_adapter(snapshot, artifacts, pipeline.config.train, progress=progress,
                            card_path=f"{card_dir}/{snapshot['snapshot_id'][0]}/README.md" if snapshot.height else None,
-                           mlflow_uri=default_mlflow_uri(artifacts))
+                           mlflow_uri=_tracking(context, pipeline))
     first, last = result.stats.get("first_loss"), result.stats.get("last_loss")
     store = pipeline.store  # the adapter and its lineage stored under keys (uploaded when the root is an object store)
     adapter, lineage = store.publish_tree(result.checkpoint.adapter_path), store.publish(result.checkpoint.lineage_path)
@@ -52,7 +62,7 @@ def _evaluate(context, snapshot: pl.DataFrame, checkpoint: pl.DataFrame, pipelin
               scope: str, gate: str):
     """Base vs adapter on the test split and the prompt suite, then the regression gate (passing promotes)."""
     artifacts, store = pipeline.layout.artifacts, pipeline.store
-    uri = default_mlflow_uri(artifacts)
+    uri = _tracking(context, pipeline)
     stored = AdapterCheckpoint(**checkpoint.row(0, named=True))
     local = stored.model_copy(update={"adapter_path": str(store.fetch_tree(stored.adapter_path)),
                                       "lineage_path": str(store.fetch(stored.lineage_path))})

@@ -9,6 +9,7 @@ explicit tracking URI: nothing touches MLflow's global state.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -22,7 +23,10 @@ DEFAULT_SCOPE = "default"
 
 
 def default_mlflow_uri(artifacts_dir: str | Path) -> str:
-    return f"sqlite:///{(Path(artifacts_dir) / 'mlflow' / 'mlflow.db').resolve()}"
+    """`$MLFLOW_TRACKING_URI` when set (a tracking server or database that several machines share), else SQLite in
+    `artifacts_dir`."""
+    shared = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    return shared or f"sqlite:///{(Path(artifacts_dir) / 'mlflow' / 'mlflow.db').resolve()}"
 
 
 def artifact_root(mlflow_uri: str) -> Path | None:
