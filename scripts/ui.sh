@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-DATA=${MMP_DATA_ROOT:-$PWD/data}
+# the data root's folder, or this machine's working copy of an object-store root (MMP_DATA_ROOT=s3://...)
+DATA=$("$VENV/bin/python" -c "from multimodal_pipeline.settings import DataLayout; print(DataLayout.default().root)")
 REPORTS_PORT=${MMP_REPORTS_PORT:-3001}
 export MMP_REPORTS_URL=${MMP_REPORTS_URL:-http://127.0.0.1:$REPORTS_PORT}
 mkdir -p "$DATA/artifacts"

@@ -70,6 +70,9 @@ class DataRoot:
                 import fsspec
 
                 options = {"use_listings_cache": False, **_storage_options()}
+                endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+                if self.uri.startswith(("s3://", "s3a://")) and endpoint:  # explicit: fsspec caches filesystems by
+                    options.setdefault("endpoint_url", endpoint)  # their arguments, not by the environment
                 _fs, _ = fsspec.core.url_to_fs(self.uri, **options)
             self.fs = _fs
             self.local = Path(work_dir) if work_dir else default_work_dir(self.uri)
