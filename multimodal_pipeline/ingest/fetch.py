@@ -244,6 +244,8 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log,
             if stored is not None:
                 ledger.verify(stored)
         log(f"original already stored and verified: {known.path}; nothing downloaded")
+        if remote is not None:  # stored in this working copy by a run that died before it uploaded them
+            publish_entries(remote, [e for e in (known, known_chat, known_subs, known_voice) if e is not None])
         info: dict[str, Any] = {"title": None, "extractor": "stored"}
         prior = _prior_info(raw_root, known.sha256, remote)
         return _manifest(entry, known, prior or info, known_chat, known_subs, known_voice)
