@@ -18,23 +18,20 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import fsspec
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from multimodal_pipeline.storage import sha256_bytes, sha256_file
 from multimodal_pipeline.synth import StreamSpec, generate_stream
-from multimodal_pipeline_tests.dagster_helpers import (
-    add_videos, free_port, materialize_partition, start_s3_server, stop_group,
-)
+from multimodal_pipeline_tests.dagster_helpers import add_videos, free_port, materialize_partition, stop_group
 
 REPO = Path(__file__).resolve().parents[1]
 TIERS = ["raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs"]
 #: byte for byte the same on the object store and on a local root (tables hold keys relative to the root), but for the
 #: alignment's float similarities (equal within 1e-5); raw_video differs only in its download time
 SAME_TABLES = ["audio", "chat_events", "speech_segments", "aligned_pairs"]
-BUCKET = "mmp-scale"
+BUCKET = "mmp"  # the bucket of `WITH_S3=1 scripts/scale_local.sh up`
 # a short training and evaluation, one thread per worker process (two workers share this machine's two cores)
 CONFIG = ("asr:\n  cpu_threads: 1\ncurate:\n  split_block_ms: 15000\n"
           "train:\n  max_steps: 3\n  max_seq_len: 160\n  batch_size: 4\n  num_threads: 1\n"
@@ -49,18 +46,17 @@ def _data_root(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def scale_env():
-    """PostgreSQL, Redis and two Celery workers started by the script the README tells users to run, and an
-    S3-compatible server holding the data root."""
+    """PostgreSQL, Redis, an S3-compatible server holding the data root and two Celery workers, started by the
+    command the README gives (`WITH_S3=1 scripts/scale_local.sh up 2`)."""
     work = Path(tempfile.mkdtemp(prefix="mmp-scale-"))  # not under pytest's 0700 folder: PostgreSQL runs as postgres
     work.chmod(0o755)
-    s3, s3_env = start_s3_server(work / "s3.log", BUCKET)
     home = work / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "deploy" / "celery" / "dagster.yaml", home / "dagster.yaml")
     config = work / "pipeline.yaml"  # what the daemon's runs and the workers load: a short training
     config.write_text(CONFIG)
-    env = {**os.environ, **s3_env, "MMP_CONFIG": str(config), "MMP_SCALE_DIR": str(work / "services"),
-           "MMP_PG_PORT": str(free_port()), "MMP_REDIS_PORT": str(free_port()), "MMP_DATA_ROOT": f"s3://{BUCKET}/data",
+    env = {**os.environ, "MMP_CONFIG": str(config), "MMP_SCALE_DIR": str(work / "services"), "WITH_S3": "1",
+           "MMP_PG_PORT": str(free_port()), "MMP_REDIS_PORT": str(free_port()), "MMP_S3_PORT": str(free_port()),
            "MMP_WORK_DIR": str(work / "machines"), "MMP_INBOX": str(work / "inbox"),
            # the workers share one MLflow tracking store, as workers on several machines share a tracking server
            "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'tracking' / 'mlflow.db'}",
@@ -71,25 +67,28 @@ def scale_env():
     exports = re.search(r"^export (.*)$", up.stdout, re.M)
     assert exports, up.stdout
     env.update(dict(kv.split("=", 1) for kv in exports.group(1).split()))
+    assert env["MMP_DATA_ROOT"] == f"s3://{BUCKET}/data", exports.group(1)
     try:
         yield env, work
     finally:
         subprocess.run(["bash", "scripts/scale_local.sh", "down"], cwd=REPO, env=env, timeout=120)
-        stop_group(s3)
         shutil.rmtree(work, ignore_errors=True)
 
 
 _S3_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3")
 
 
-def _objects(env: dict[str, str]) -> set[str]:
-    """The keys stored under the data root in the object store."""
+def _s3(env: dict[str, str]):
     import s3fs
 
-    fs = s3fs.S3FileSystem(skip_instance_cache=True, key=env["AWS_ACCESS_KEY_ID"], secret=env["AWS_SECRET_ACCESS_KEY"],
-                           endpoint_url=env["AWS_ENDPOINT_URL_S3"])
+    return s3fs.S3FileSystem(skip_instance_cache=True, key=env["AWS_ACCESS_KEY_ID"],
+                             secret=env["AWS_SECRET_ACCESS_KEY"], endpoint_url=env["AWS_ENDPOINT_URL_S3"])
+
+
+def _objects(env: dict[str, str]) -> set[str]:
+    """The keys stored under the data root in the object store."""
     prefix = env["MMP_DATA_ROOT"].split("://", 1)[1]
-    return {p[len(prefix) + 1:] for p in fs.find(prefix)}
+    return {p[len(prefix) + 1:] for p in _s3(env).find(prefix)}
 
 
 def _workers_by_step(instance: dg.DagsterInstance, key: str) -> dict[str, list[str]]:
@@ -109,8 +108,9 @@ def _stored(instance: dg.DagsterInstance, asset: str, key: str) -> tuple[str, pl
         dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[key]), limit=1).records
     assert records, (asset, key)
     metadata = records[0].event_log_entry.asset_materialization.metadata
-    with fsspec.open(metadata["path"].value, "rb") as f:  # a local path or an s3:// URL
-        return metadata["sha256"].value, pl.read_parquet(io.BytesIO(f.read()))
+    path = metadata["path"].value  # a local path or an s3:// URL
+    data = _s3(os.environ).cat_file(path) if path.startswith("s3://") else Path(path).read_bytes()
+    return metadata["sha256"].value, pl.read_parquet(io.BytesIO(data))
 
 
 def _checks(instance: dg.DagsterInstance, key: str) -> dict[tuple[str, str], bool]:
@@ -158,8 +158,8 @@ def test_three_videos_through_the_inbox_on_two_celery_workers_with_postgres(scal
         stream = generate_stream(site, StreamSpec(seed=seed, duration_s=150, name=f"scale{seed}"))
         lines.append(f"{stream.video} chat={stream.chat['youtube_live_chat']} id=scale{seed}")
     keys = ["scale0", "scale2", "scale4"]
-    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
-    monkeypatch.setenv("MMP_POSTGRES_URL", env["MMP_POSTGRES_URL"])
+    for name in ("DAGSTER_HOME", "MMP_POSTGRES_URL", *_S3_ENV):
+        monkeypatch.setenv(name, env[name])
     instance = dg.DagsterInstance.get()
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
@@ -245,7 +245,7 @@ def test_a_worker_killed_mid_step_gives_the_step_back(scale_env, monkeypatch):
     _sha, speech = _stored(instance, "speech_segments", "scale6")
     assert speech.height > 0
     # nothing partial under a final name: every content-addressed object and working-copy file hashes to its name
-    fs = fsspec.filesystem("s3")
+    fs = _s3(env)
     named = [o for o in fs.find(f"{BUCKET}/data") if re.search(r"/staged/(tables/.*\.parquet|audio/.*\.flac)$", o)]
     assert named and all(sha256_bytes(fs.cat_file(o)) == Path(o).stem for o in named)
     local = [f for f in (work / "machines").rglob("*") if re.search(r"/staged/(tables/.*\.parquet|audio/.*\.flac)$",

@@ -4,6 +4,8 @@
 #
 #   scripts/scale_local.sh up [WORKERS]   start what is not running (WORKERS Celery workers, default 2); prints the
 #                                         environment to export in the shell that runs Dagster
+#   WITH_S3=1 scripts/scale_local.sh up   also an S3-compatible server (moto's server mode, :$MMP_S3_PORT, default
+#                                         5300) with a bucket `mmp`: the data root becomes s3://mmp/data
 #   scripts/scale_local.sh down           stop the workers, Redis and PostgreSQL
 #
 # State lives in $MMP_SCALE_DIR (default .scale/ in the checkout). Ports: $MMP_PG_PORT (5433), $MMP_REDIS_PORT (6380).
@@ -22,10 +24,25 @@ command -v redis-server >/dev/null || { echo "scale_local: redis-server is not i
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 BROKER="redis://127.0.0.1:$REDIS_PORT/0"
 PG_URL="postgresql+psycopg2://postgres@127.0.0.1:$PG_PORT/postgres"
+S3_PORT=${MMP_S3_PORT:-5300}
+S3_ENV=""
+
+s3_up() {  # an S3-compatible server on loopback for trying the object-store data root on one machine
+  S3_ENV="MMP_DATA_ROOT=s3://mmp/data AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
+  S3_ENV="$S3_ENV AWS_ENDPOINT_URL_S3=http://127.0.0.1:$S3_PORT"
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null; then
+    setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >"$DIR/s3.log" 2>&1 &
+    echo $! >"$DIR/s3.pid"
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && break; sleep 0.2; done
+  fi
+  env $S3_ENV "$VENV/bin/python" -c "import s3fs; fs = s3fs.S3FileSystem(); fs.exists('mmp') or fs.mkdir('mmp')"
+  export $S3_ENV
+}
 
 up() {
   local workers=${1:-2}
   mkdir -p "$DIR/pg" "$DIR/pgsock" "$DIR/workers"
+  if [ "${WITH_S3:-0}" = 1 ]; then s3_up; fi
   if [ "$(id -u)" = 0 ]; then chown postgres "$DIR/pg" "$DIR/pgsock"; fi
   [ -f "$DIR/pg/PG_VERSION" ] || as_pg "$PGBIN/initdb" -D "$DIR/pg" -A trust -U postgres >/dev/null
   as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" status >/dev/null 2>&1 || as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -w \
@@ -47,7 +64,7 @@ up() {
       "$VENV/bin/celery" -A dagster_celery.app worker -Q dagster -n "mmp$i@%h" --concurrency 1 \
       --prefetch-multiplier 1 --detach --pidfile "$pid" --logfile "$DIR/workers/$i.log" --loglevel INFO
   done
-  echo "export MMP_EXECUTOR=celery MMP_CELERY_BROKER=$BROKER MMP_POSTGRES_URL=$PG_URL"
+  echo "export MMP_EXECUTOR=celery MMP_CELERY_BROKER=$BROKER MMP_POSTGRES_URL=$PG_URL${S3_ENV:+ $S3_ENV}"
 }
 
 down() {
@@ -56,6 +73,7 @@ down() {
     kill "$(cat "$pid")" 2>/dev/null || true
     rm -f "$pid"
   done
+  if [ -f "$DIR/s3.pid" ]; then kill "$(cat "$DIR/s3.pid")" 2>/dev/null || true; rm -f "$DIR/s3.pid"; fi
   if [ -f "$DIR/redis.pid" ]; then kill "$(cat "$DIR/redis.pid")" 2>/dev/null || true; rm -f "$DIR/redis.pid"; fi
   [ -f "$DIR/pg/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast stop >/dev/null 2>&1 || true
 }
