@@ -149,17 +149,20 @@ def test_every_tier_of_a_video_in_an_object_store_equals_the_local_run(s3, data_
     assert checkpoint["lineage_path"] in objects and any(k.startswith("artifacts/reports/") for k in objects)
 
     # another machine: an empty working copy, the video's server gone. Everything comes from the object store:
-    # the original is not downloaded again, the stage caches hit, the adapter is fetched for the evaluation
+    # the original is not downloaded again, the stage caches hit (the adapter is not trained again), the adapter is
+    # fetched for the evaluation
     monkeypatch.setenv("MMP_WORK_DIR", str(tmp_path / "machine-b"))
     defs_b = build_defs(remote, config_file=config)
-    again = materialize_partition(defs_b, instance, "vid", selection=[*TIERS, "eval_report"])
+    again = materialize_partition(defs_b, instance, "vid")
     assert again.success, [e.message for e in again.all_events if e.event_type_value == "STEP_FAILURE"]
     logs = [e.user_message or "" for e in instance.all_logs(again.run_id)]
     assert any("brought from" in m for m in logs), "the original was not restored from the object store"
-    for tier in ("audio", "speech_segments", "aligned_pairs"):
+    for tier in ("audio", "speech_segments", "aligned_pairs", "adapter_checkpoint"):
         meta = instance.get_latest_materialization_event(dg.AssetKey(tier)).asset_materialization.metadata
         assert meta["cache_hit"].value is True, tier
     machine_b = DataRoot(remote)
     assert machine_b.local.is_relative_to(tmp_path / "machine-b")
     assert all(_tables(machine_b)[t].equals(tables[t]) for t in TIERS)
     assert os.path.isdir(machine_b.local / checkpoint["adapter_path"])
+    again_checkpoint = TableStore(machine_b.sub("staged/tables")).read("adapter_checkpoint", "vid").row(0, named=True)
+    assert again_checkpoint == checkpoint  # the same adapter, the same MLflow run

@@ -41,10 +41,10 @@ def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir
     artifacts = pipeline.layout.artifacts
     result = train_adapter(snapshot, artifacts, pipeline.config.train, progress=progress,
                            card_path=f"{card_dir}/{snapshot['snapshot_id'][0]}/README.md" if snapshot.height else None,
-                           mlflow_uri=_tracking(context, pipeline))
+                           mlflow_uri=_tracking(context, pipeline), store=pipeline.store)
     first, last = result.stats.get("first_loss"), result.stats.get("last_loss")
-    store = pipeline.store  # the adapter and its lineage stored under keys (uploaded when the root is an object store)
-    adapter, lineage = store.publish_tree(result.checkpoint.adapter_path), store.publish(result.checkpoint.lineage_path)
+    store = pipeline.store  # the adapter and its lineage are stored under keys (train_adapter uploaded them)
+    adapter, lineage = store.key(result.checkpoint.adapter_path), store.key(result.checkpoint.lineage_path)
     table = result.table.with_columns(adapter_path=pl.lit(adapter), lineage_path=pl.lit(lineage))
     yield output(table, metadata={
         "adapter": dg.MetadataValue.path(store.url(adapter)),

@@ -28,6 +28,7 @@ from multimodal_pipeline.contracts import AdapterCheckpoint, CuratedSample, fram
 from multimodal_pipeline.contracts.train_config import RUNTIME_ONLY_FIELDS, TrainConfig
 from multimodal_pipeline.storage.atomic import TMP_PREFIX, OwnedDir, atomic_write_text
 from multimodal_pipeline.storage.hashing import config_hash
+from multimodal_pipeline.storage.root import DataRoot
 from multimodal_pipeline.storage.stage import stage_key
 from multimodal_pipeline.train import tracking
 from multimodal_pipeline.train.base_model import base_model_dir, load_model, load_tokenizer, offline, resolve_base_model
@@ -215,11 +216,19 @@ def _dataset_card(df: pl.DataFrame, snapshot_id: str, manifest_sha: str) -> str:
     ])
 
 
-def _load_stage(record: Path) -> TrainResult | None:
-    if not record.exists():
+def _load_stage(record: Path, store: DataRoot | None = None) -> TrainResult | None:
+    """The training run a stage key recorded. With the data root `store`, the record names its files by key: they
+    (and the record) are fetched into this working copy when it lacks them, so another machine reuses the adapter."""
+    try:
+        if store is not None:
+            record = store.fetch(store.key(record))
+        data = json.loads(record.read_text())
+        checkpoint = AdapterCheckpoint(**data["checkpoint"])
+        if store is not None:
+            checkpoint = checkpoint.model_copy(update={"adapter_path": str(store.fetch_tree(checkpoint.adapter_path)),
+                                                       "lineage_path": str(store.fetch(checkpoint.lineage_path))})
+    except (FileNotFoundError, ValueError):
         return None
-    data = json.loads(record.read_text())
-    checkpoint = AdapterCheckpoint(**data["checkpoint"])
     path = Path(checkpoint.adapter_path)
     if not path.is_dir() or hash_dir(path) != checkpoint.adapter_sha256:
         return None  # the adapter was removed or damaged: train again
@@ -244,8 +253,11 @@ def train_adapter(
     progress: ProgressFn | None = None,
     card_path: str | Path | None = None,
     mlflow_uri: str | None = None,
+    store: DataRoot | None = None,
 ) -> TrainResult:
-    """Train (or fetch from the stage cache) a LoRA adapter on the snapshot's train split."""
+    """Train (or fetch from the stage cache) a LoRA adapter on the snapshot's train split. With the data root `store`
+    (whose working copy holds `artifacts_dir`), the adapter, its lineage and the stage record are stored under keys
+    (uploaded when the root is an object store), the record last."""
     config = config or TrainConfig()
     artifacts = Path(artifacts_dir).resolve()
     offline()
@@ -272,7 +284,7 @@ def train_adapter(
         CODE_VERSION,
     )
     record = stage_record_path(artifacts, key)
-    cached = _load_stage(record)
+    cached = _load_stage(record, store)
     if cached is not None:
         if progress is not None:
             progress({"final": True, "cache_hit": True, "stage_key": key, "adapter_sha256":
@@ -471,6 +483,12 @@ def train_adapter(
         device=runtime.device,
         lineage_path=str(lineage_path),
     )
-    atomic_write_text(record, json.dumps({"checkpoint": checkpoint.model_dump(mode="json"), "stats": stats},
+    stored = checkpoint
+    if store is not None:  # the files first, then the record that names them by key
+        stored = checkpoint.model_copy(update={"adapter_path": store.publish_tree(adapter_path),
+                                               "lineage_path": store.publish(lineage_path)})
+    atomic_write_text(record, json.dumps({"checkpoint": stored.model_dump(mode="json"), "stats": stats},
                                          indent=2, sort_keys=True))
+    if store is not None:
+        store.publish(record)
     return TrainResult(checkpoint, stats)
