@@ -45,12 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         from multimodal_pipeline.settings import default_data_root
         from multimodal_pipeline.storage import TableStore
         from multimodal_pipeline.storage.catalog import refresh_catalog
-        from multimodal_pipeline.storage.root import DataRoot
 
         # read-only by construction: the views live in an in-memory database over the current Parquet, so a query
         # never locks or changes the catalog file that the audit_catalog asset writes (and never waits for it)
         with duckdb.connect(":memory:") as conn:
-            refresh_catalog(conn, TableStore(DataRoot(default_data_root()).sub("staged/tables")))
+            refresh_catalog(conn, TableStore.of_data_root(default_data_root()))
             print(conn.sql(args.query))
         return 0
     return 2

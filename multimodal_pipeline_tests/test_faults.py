@@ -465,7 +465,7 @@ def test_chat_offset_and_start_apply_to_an_irc_log_through_dagster(data_root, sa
                               instance)
     result = materialize_partition(defs, instance, "irc", selection=["raw_video", "chat_events"])
     assert result.success
-    events = TableStore(data_root / "staged" / "tables").read("chat_events", "irc")
+    events = TableStore.of_data_root(data_root).read("chat_events", "irc")
     assert sorted(events["ts_ms"].to_list()) == [500, 1500]
 
 
@@ -496,7 +496,7 @@ def test_re_added_partition_runs_again(data_root, sample_mp4):
 
 
 def test_sql_reads_while_the_catalog_is_held_for_writing(data_root):
-    TableStore(data_root / "staged" / "tables").write(pl.DataFrame({"video_id": ["v"], "n": [3]}), "audio", "v", 1)
+    TableStore.of_data_root(data_root).write(pl.DataFrame({"video_id": ["v"], "n": [3]}), "audio", "v", 1)
     catalog = data_root / "artifacts" / "catalog.duckdb"
     with duckdb.connect(str(catalog)) as writer:  # the audit_catalog asset, mid-write
         writer.execute("CREATE TABLE busy AS SELECT 1")

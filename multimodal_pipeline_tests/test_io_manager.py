@@ -33,7 +33,7 @@ def test_partitioned_round_trip_metadata_fan_in_and_tamper(tmp_path):
         meta = mat.metadata
         assert meta["rows"].value == 2 and meta["schema_version"].value == 1
         assert meta["path"].value.endswith(meta["sha256"].value + ".parquet")
-    store = TableStore(tmp_path / "staged" / "tables")
+    store = TableStore.of_data_root(tmp_path)
     assert store.read("downstream", "b")["n"].to_list() == [10, 20]
     # fan-in reads every materialized partition ("c" was never materialized and is skipped)
     result = dg.materialize([per_video, fan_in], selection=[fan_in], resources={"io_manager": io}, instance=instance)

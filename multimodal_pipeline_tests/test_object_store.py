@@ -43,10 +43,10 @@ def _objects(uri: str) -> list[str]:
 def test_storage_layer_on_an_object_store(s3, tmp_path):
     root = DataRoot(f"{s3}/unit", work_dir=tmp_path / "work")
     assert root.remote and root.local == tmp_path / "work"
-    tables = TableStore(root.sub("staged/tables"))
+    tables = TableStore.of_data_root(root)
     df = pl.DataFrame({"video_id": ["v", "v"], "x": [1, 2]})
     stored = tables.write(df, "audio", "v1", 1)
-    assert stored.path == f"audio/{stored.sha256}.parquet"  # a key, not a local path
+    assert stored.path == f"staged/tables/audio/{stored.sha256}.parquet"  # the data root's key, not a local path
     assert tables.read("audio", "v1").equals(df) and tables.partitions("audio") == ["v1"]
     assert _objects(f"{s3}/unit") == [f"staged/tables/audio/{stored.sha256}.parquet",
                                       "staged/tables/audio/_current/v1.json"]
@@ -75,7 +75,7 @@ def test_storage_layer_on_an_object_store(s3, tmp_path):
         other.fetch("../escape")
     # the DuckDB catalog reads the current tables of an object-store root through the working copy
     with duckdb.connect(":memory:") as conn:
-        assert refresh_catalog(conn, TableStore(other.sub("staged/tables"))) == {"audio": 1}
+        assert refresh_catalog(conn, TableStore.of_data_root(other)) == {"audio": 1}
         assert conn.execute("SELECT sum(x) FROM audio").fetchone()[0] == 3
 
 
@@ -83,7 +83,7 @@ TIERS = ("raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs"
 
 
 def _tables(root: DataRoot) -> dict[str, pl.DataFrame]:
-    store = TableStore(root.sub("staged/tables"))
+    store = TableStore.of_data_root(root)
     return {t: store.read(t, "vid") for t in TIERS}
 
 
@@ -143,7 +143,7 @@ def test_every_tier_of_a_video_in_an_object_store_equals_the_local_run(s3, data_
     assert {raw["path"], raw["chat_path"], audio["path"], "registry/vid.json", f"curated/videos/{snapshot}/train.jsonl",
             "artifacts/reviews/vid.html"} <= objects
     assert any(k.startswith("raw/ledger/vid/") and k.endswith(f"-video-{raw['sha256']}.json") for k in objects)
-    checkpoint = TableStore(work_a.sub("staged/tables")).read("adapter_checkpoint", "vid").row(0, named=True)
+    checkpoint = TableStore.of_data_root(work_a).read("adapter_checkpoint", "vid").row(0, named=True)
     assert checkpoint["adapter_path"].startswith("artifacts/adapters/")
     assert any(k.startswith(checkpoint["adapter_path"] + "/") for k in objects)
     assert checkpoint["lineage_path"] in objects and any(k.startswith("artifacts/reports/") for k in objects)
@@ -164,5 +164,5 @@ def test_every_tier_of_a_video_in_an_object_store_equals_the_local_run(s3, data_
     assert machine_b.local.is_relative_to(tmp_path / "machine-b")
     assert all(_tables(machine_b)[t].equals(tables[t]) for t in TIERS)
     assert os.path.isdir(machine_b.local / checkpoint["adapter_path"])
-    again_checkpoint = TableStore(machine_b.sub("staged/tables")).read("adapter_checkpoint", "vid").row(0, named=True)
+    again_checkpoint = TableStore.of_data_root(machine_b).read("adapter_checkpoint", "vid").row(0, named=True)
     assert again_checkpoint == checkpoint  # the same adapter, the same MLflow run

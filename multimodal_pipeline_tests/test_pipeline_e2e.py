@@ -33,7 +33,7 @@ def test_generated_stream_through_every_tier(data_root, tmp_path):
     steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
     assert steps == {"raw_video", "audio", "chat_events", "speech_segments", "aligned_pairs", "curated_snapshot",
                      "adapter_checkpoint", "eval_report"}
-    store = TableStore(data_root / "staged" / "tables")
+    store = TableStore.of_data_root(data_root)
     speech = store.read("speech_segments", "e2e")
     chat = store.read("chat_events", "e2e")
     pairs = store.read("aligned_pairs", "e2e")
@@ -125,7 +125,7 @@ def test_video_without_chat_completes_its_speech_tiers_and_warns(data_root, tmp_
         assert not warning.passed and warning.severity == dg.AssetCheckSeverity.WARN
         assert warning.description.startswith("no chat for this video")
     assert all(evaluations[n].passed for n in ("speech_coverage", "audio_not_silent", "raw_has_audio_stream"))
-    store = TableStore(data_root / "staged" / "tables")
+    store = TableStore.of_data_root(data_root)
     assert store.read("speech_segments", "nochat").height > 0
     assert store.read("aligned_pairs", "nochat").height == 0 and store.read("curated_snapshot", "nochat").height == 0
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
@@ -185,7 +185,7 @@ def test_subtitles_and_a_guest_through_dagster(data_root, tmp_path, how):
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert len(checks) == 16 and all(checks.values()), checks
-    store = TableStore(data_root / "staged" / "tables")
+    store = TableStore.of_data_root(data_root)
     raw = store.read("raw_video", "subs").row(0, named=True)
     if how == "auto":
         assert raw["subs_path"].endswith(".vtt") and raw["subs_source"].endswith("#captions")

@@ -445,7 +445,7 @@ def read_cache(folder: DataRoot) -> RawTranscript | None:
         log.warning("ASR cache entry %s is unusable, transcribing again: %s", folder, exc)
         return None
     try:
-        table = TableStore(folder).read_path(manifest["table"])
+        table = TableStore(folder).read_path(folder.base.key(folder.path(manifest["table"])))  # the data root's key
         if table.schema != RAW_SCHEMA:
             raise ValueError(f"cached table schema {table.schema} differs from {RAW_SCHEMA}")
     except (OSError, ValueError, KeyError, CorruptTableError, MissingTableError) as exc:

@@ -3,8 +3,6 @@ import polars as pl
 
 from multimodal_pipeline.contracts import TIER_RECORDS, validate
 from multimodal_pipeline.storage import MissingTableError, TableStore
-from multimodal_pipeline.storage.root import DataRoot
-
 
 
 def _tier_name(asset: str) -> str:
@@ -24,7 +22,7 @@ class ContentAddressedParquetIOManager(dg.ConfigurableIOManager):
 
     @property
     def store(self) -> TableStore:
-        return TableStore(DataRoot(self.data_root).sub("staged/tables"))
+        return TableStore.of_data_root(self.data_root)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         if obj is None:

@@ -33,7 +33,7 @@ class PipelineResource(dg.ConfigurableResource):
 
     @property
     def tables(self) -> TableStore:
-        return TableStore(self.store.sub("staged/tables"))
+        return TableStore.of_data_root(self.store)
 
     @property
     def registry(self) -> DataRoot:

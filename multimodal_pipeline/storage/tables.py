@@ -19,6 +19,7 @@ from multimodal_pipeline.storage.hashing import sha256_bytes, sha256_file
 from multimodal_pipeline.storage.root import DataRoot, as_root
 
 UNPARTITIONED = "__all__"
+TABLES = "staged/tables"  # where the tier tables live under a data root
 
 
 class CorruptTableError(RuntimeError):
@@ -50,10 +51,16 @@ def parquet_bytes(df: pl.DataFrame, schema_version: int) -> bytes:
 
 class TableStore:
     """Content-addressed Parquet under `<root>/<asset>/<sha256>.parquet`, pointers under `<root>/<asset>/_current/`.
-    `root` is a folder or a `DataRoot` (an object store too); pointers hold keys relative to the data root."""
+    `root` is a folder or a `DataRoot` (an object store too, or a part of one: `DataRoot.sub`); pointers name the
+    table by its key relative to the data root ("staged/tables/<asset>/<sha256>.parquet"), never a local path."""
 
     def __init__(self, root: str | Path | DataRoot):
         self.root = as_root(root)
+
+    @classmethod
+    def of_data_root(cls, data_root: str | Path | DataRoot) -> TableStore:
+        """The tier tables of a data root (a folder or an object-store URI): `staged/tables/`."""
+        return cls(as_root(data_root).sub(TABLES))
 
     def _pointer(self, asset: str, partition: str | None) -> str:
         return f"{asset}/_current/{partition or UNPARTITIONED}.json"
@@ -70,7 +77,8 @@ class TableStore:
                 atomic_write_bytes(path, data)
         elif not self.root.exists(key):
             self.root.write_bytes(key, data)
-        stored = StoredTable(key, digest, df.height, schema_version, asset, partition or UNPARTITIONED)
+        stored = StoredTable(self.root.base.key(self.root.path(key)), digest, df.height, schema_version, asset,
+                             partition or UNPARTITIONED)
         self.root.write_text(self._pointer(asset, partition), stored.to_json())
         return stored
 
@@ -91,26 +99,28 @@ class TableStore:
 
     def url(self, stored: StoredTable) -> str:
         """Where a stored table lives (a local path or an object-store URL), for people to read."""
-        return self.root.url(stored.path)
+        return self.root.base.url(stored.path)
 
     def local_path(self, stored: StoredTable) -> Path:
         """The table's file in the working copy (downloaded from an object store when needed, hash checked)."""
         try:
-            return self.root.fetch(stored.path, stored.sha256)
+            return self.root.base.fetch(stored.path, stored.sha256)
         except FileNotFoundError:
-            raise MissingTableError(f"stored table {self.root.url(stored.path)} is missing") from None
+            raise MissingTableError(f"stored table {self.url(stored)} is missing") from None
 
     def read_path(self, path: str | Path) -> pl.DataFrame:
-        """Read a stored table by key (or local path), verifying that its bytes still hash to its name."""
+        """Read a stored table by its key relative to the data root (or a local path), verifying that its bytes still
+        hash to its name."""
+        base = self.root.base
         expected = PurePosixPath(str(path)).stem
         try:
-            data = self.root.read_bytes(str(path)) if self.root.remote else self.root.path(path).read_bytes()
+            data = base.read_bytes(str(path)) if base.remote else base.path(path).read_bytes()
         except FileNotFoundError:
-            raise MissingTableError(f"stored table {self.root.url(path)} is missing") from None
+            raise MissingTableError(f"stored table {base.url(path)} is missing") from None
         actual = sha256_bytes(data)
         if actual != expected:
             raise CorruptTableError(
-                f"{self.root.url(path)}: content hash {actual[:16]}… does not match its name {expected[:16]}…; "
+                f"{base.url(path)}: content hash {actual[:16]}… does not match its name {expected[:16]}…; "
                 "the file was modified or truncated after it was written. Re-materialize the asset partition."
             )
         return pl.read_parquet(io.BytesIO(data))

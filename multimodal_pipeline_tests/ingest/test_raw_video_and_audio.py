@@ -59,7 +59,7 @@ def test_http_ingest_through_dagster_ledger_manifest_rerun_and_tamper(data_root,
         assert result.success
         assert all(_checks(result).values()) and len(_checks(result)) == 3
 
-        store = TableStore(data_root / "staged" / "tables")
+        store = TableStore.of_data_root(data_root)
         manifest = store.read("raw_video", key).row(0, named=True)
         assert manifest["extractor"].lower() == "generic" and manifest["source_uri"] == f"{base}/stream.mp4"
         assert manifest["sha256"] == sha256_file(site / "stream.mp4")
@@ -106,7 +106,7 @@ def test_local_real_flac_is_ingested(data_root):
     assert key == f"file-{sha256_file(jfk)[:16]}"
     result = materialize_partition(defs, instance, key)
     assert result.success and all(_checks(result).values())
-    audio = TableStore(data_root / "staged" / "tables").read("audio", key).row(0, named=True)
+    audio = TableStore.of_data_root(data_root).read("audio", key).row(0, named=True)
     assert audio["duration_ms"] == 11_000 and audio["source_sample_rate"] == 44_100 and audio["rms_dbfs"] > -40
 
 
