@@ -14,7 +14,7 @@ from multimodal_pipeline.storage.catalog import refresh_catalog
 from multimodal_pipeline.storage.root import DataRoot, StorageError
 from multimodal_pipeline_tests.conftest import serve_directory
 from multimodal_pipeline_tests.dagster_helpers import (
-    add_videos, materialize_partition, run_inbox, start_s3_server, stop_group,
+    add_videos, materialize_partition, start_s3_server, stop_group,
 )
 
 BUCKET = "mmp-test"
@@ -112,13 +112,8 @@ def test_every_tier_of_a_video_in_an_object_store_equals_the_local_run(s3, data_
         monkeypatch.setenv("MMP_INBOX", str(tmp_path / "inbox"))
         # the machines share one MLflow tracking store (as workers share a tracking server)
         monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'tracking' / 'mlflow.db'}")
-        (tmp_path / "inbox").mkdir()
-        (tmp_path / "inbox" / "list.txt").write_text(line + "\n")
         instance = dg.DagsterInstance.ephemeral()
-        defs = build_defs(remote, config_file=config)
-        sensed = run_inbox(defs, instance)
-        for request in sensed.dynamic_partitions_requests:
-            instance.add_dynamic_partitions("videos", list(request.partition_keys))
+        defs, _ = add_videos(remote, [line], instance, config_file=config)
         first = materialize_partition(defs, instance, "vid")
     assert first.success
     checks = _checks(first)

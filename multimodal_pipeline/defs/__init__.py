@@ -24,10 +24,10 @@ TIER_MODULES = [raw_video, audio, speech_segments, chat_events, aligned_pairs, c
 
 def build_defs(data_root: str | Path | None = None, config_file: str | Path | None = None) -> dg.Definitions:
     """All definitions, storing data under `data_root` (default `$MMP_DATA_ROOT` or `data/` in the checkout)."""
-    root = DataRoot(data_root or default_data_root()).uri  # a folder or an object-store URI
+    store = DataRoot(data_root or default_data_root())  # a folder or an object-store URI
     config = config_file if config_file is not None else default_config_file()
     assets = versioned(dg.load_assets_from_modules(TIER_MODULES), load_config(config or None))
-    layout = DataLayout(DataRoot(root).local)
+    layout, root = DataLayout(store.local), store.uri
     return dg.Definitions(
         assets=[*assets, build_catalog_asset(assets), qa_summary],
         jobs=[video_pipeline, corpus_pipeline, refresh_catalog, qa_job],

@@ -27,16 +27,15 @@ def audio(context: dg.AssetExecutionContext, raw_video: pl.DataFrame, pipeline: 
         progress=lambda done, total: context.log.info(f"audio: {100 * done / total:.0f}% "
                                                       f"({done / 1000:.0f}/{total / 1000:.0f} s)"),
         warn=context.log.warning)
+    key = store.publish(result.path)  # the audio file under its key (uploaded when the root is an object store)
     yield output(
-        frame_from_records(Audio, [Audio(video_id=context.partition_key, path=store.publish(result.path),
-                                         sha256=result.sha256,
+        frame_from_records(Audio, [Audio(video_id=context.partition_key, path=key, sha256=result.sha256,
                                          sample_rate=result.sample_rate, channels=result.channels,
                                          source_channels=result.source_channels,
                                          source_sample_rate=result.source_sample_rate,
                                          duration_ms=result.duration_ms, rms_dbfs=result.rms_dbfs,
                                          peak_dbfs=result.peak_dbfs, config_hash=config_hash(config))]),
-        metadata={"audio_file": dg.MetadataValue.path(store.url(store.key(result.path))),
-                  "duration_s": result.duration_ms / 1000,
+        metadata={"audio_file": dg.MetadataValue.path(store.url(key)), "duration_s": result.duration_ms / 1000,
                   "rms_dbfs": result.rms_dbfs, "corrupt_packets": result.corrupt_packets, "cache_hit": cache_hit})
     want, tolerance = row["duration_ms"], config.duration_tolerance_ms
     ok = want is None or abs(result.duration_ms - want) <= tolerance

@@ -245,7 +245,7 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log,
                 ledger.verify(stored)
         log(f"original already stored and verified: {known.path}; nothing downloaded")
         if remote is not None:  # stored in this working copy by a run that died before it uploaded them
-            publish_entries(remote, [e for e in (known, known_chat, known_subs, known_voice) if e is not None])
+            publish_entries(remote, (known, known_chat, known_subs, known_voice))
         info: dict[str, Any] = {"title": None, "extractor": "stored"}
         prior = _prior_info(raw_root, known.sha256, remote)
         return _manifest(entry, known, prior or info, known_chat, known_subs, known_voice)
@@ -297,7 +297,7 @@ def _acquire(entry: InboxEntry, raw_root: Path, config: IngestConfig, log: Log,
             known_voice = ledger.append(entry.video_id, "voice", voice_final, voice_digest, voice_size, entry.voice)
         _save_info(raw_root, digest, info)
         if remote is not None:  # the files first, then the entries that name them, then the info
-            publish_entries(remote, [e for e in (known, known_chat, known_subs, known_voice) if e is not None])
+            publish_entries(remote, (known, known_chat, known_subs, known_voice))
             remote.publish(_info_path(raw_root, digest), immutable=False)
         return _manifest(entry, known, info, known_chat, known_subs, known_voice)
 

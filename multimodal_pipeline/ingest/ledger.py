@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -151,7 +152,7 @@ class Ledger:
 
 
 # --- the ledger of an object-store data root ----------------------------------------------------------------------
-# An object store cannot append to a file. There, each ledger entry is one object that is never rewritten,
+# An object store cannot append to a file. There, each ledger entry is one object, written once,
 # `raw/ledger/<video_id>/<recorded_at>-<role>-<sha256>.json`, holding the file's key (relative to the data root);
 # the ledger file of each machine's working copy is restored from those objects before it is read.
 
@@ -160,12 +161,12 @@ def _entry_key(entry: LedgerEntry) -> str:
     return f"raw/ledger/{entry.video_id}/{stamp}-{entry.role}-{entry.sha256}.json"
 
 
-def publish_entries(root: DataRoot, entries: list[LedgerEntry]) -> None:
-    """Store the files of `entries` (working-copy paths) and one object per entry, under keys."""
-    for entry in entries:
+def publish_entries(root: DataRoot, entries: Iterable[LedgerEntry | None]) -> None:
+    """Store the files of `entries` (working-copy paths; None skipped), then one object per entry naming its key."""
+    for entry in filter(None, entries):
         key = root.publish(entry.path)
-        doc = {**asdict(entry), "path": key}
-        root.write_text(_entry_key(entry), json.dumps(doc, sort_keys=True))
+        if not root.exists(_entry_key(entry)):
+            root.write_text(_entry_key(entry), json.dumps({**asdict(entry), "path": key}, sort_keys=True))
 
 
 def restore_entries(root: DataRoot, ledger: Ledger, video_id: str) -> int:

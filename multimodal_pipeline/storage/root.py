@@ -59,22 +59,20 @@ def _storage_options() -> dict:
 class DataRoot:
     """A local folder or an object-store URI, addressed by keys relative to it (see the module's docstring)."""
 
-    def __init__(self, uri: str | Path, work_dir: str | Path | None = None, _fs=None):
+    def __init__(self, uri: str | Path, work_dir: str | Path | None = None):
         text = str(uri)
         if text.startswith("file://"):
             text = text[len("file://"):]
         self.remote = is_remote(text)
         if self.remote:
             self.uri = text.rstrip("/")
-            if _fs is None:
-                import fsspec
+            import fsspec
 
-                options = {"use_listings_cache": False, **_storage_options()}
-                endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-                if self.uri.startswith(("s3://", "s3a://")) and endpoint:  # explicit: fsspec caches filesystems by
-                    options.setdefault("endpoint_url", endpoint)  # their arguments, not by the environment
-                _fs, _ = fsspec.core.url_to_fs(self.uri, **options)
-            self.fs = _fs
+            options = {"use_listings_cache": False, **_storage_options()}
+            endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+            if self.uri.startswith(("s3://", "s3a://")) and endpoint:  # explicit: fsspec caches filesystems by
+                options.setdefault("endpoint_url", endpoint)  # their arguments, not by the environment
+            self.fs, _ = fsspec.core.url_to_fs(self.uri, **options)
             self.local = Path(work_dir) if work_dir else default_work_dir(self.uri)
         else:
             self.uri = str(Path(text).resolve())
@@ -154,31 +152,26 @@ class DataRoot:
     def write_text(self, key: str, text: str) -> None:
         self.write_bytes(key, text.encode("utf-8"))
 
-    def list(self, prefix: str, suffix: str = "") -> list[str]:
-        """The keys directly under `prefix` (files only) that end in `suffix`, sorted."""
-        prefix = _clean(prefix)
-        if self.remote:
-            try:
-                entries = self.fs.ls(self.url(prefix), detail=True)
-            except FileNotFoundError:
-                return []
-            names = [PurePosixPath(e["name"]).name for e in entries if e.get("type") == "file"]
-        else:
-            folder = self.local / prefix
-            names = [p.name for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
-        return sorted(f"{prefix}/{n}" for n in names if n.endswith(suffix) and not n.startswith(".tmp-"))
-
-    def folders(self, prefix: str = "") -> list[str]:
-        """The names of the folders directly under `prefix`."""
-        prefix = _clean(prefix) if prefix else ""
+    def _entries(self, prefix: str) -> list[tuple[str, bool]]:
+        """(name, is a folder) of what lies directly under `prefix` ("" = the root)."""
         if self.remote:
             try:
                 entries = self.fs.ls(self.url(prefix) if prefix else self.uri, detail=True)
             except FileNotFoundError:
                 return []
-            return sorted(PurePosixPath(e["name"]).name for e in entries if e.get("type") == "directory")
-        folder = self.local / prefix
-        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+            return [(PurePosixPath(e["name"]).name, e.get("type") == "directory") for e in entries]
+        folder = self.local / prefix if prefix else self.local
+        return [(p.name, p.is_dir()) for p in folder.iterdir()] if folder.is_dir() else []
+
+    def list(self, prefix: str, suffix: str = "") -> list[str]:
+        """The keys directly under `prefix` (files only) that end in `suffix`, sorted."""
+        prefix = _clean(prefix)
+        return sorted(f"{prefix}/{name}" for name, folder in self._entries(prefix)
+                      if not folder and name.endswith(suffix) and not name.startswith(".tmp-"))
+
+    def folders(self, prefix: str = "") -> list[str]:
+        """The names of the folders directly under `prefix`."""
+        return sorted(name for name, folder in self._entries(_clean(prefix) if prefix else "") if folder)
 
     # --- the working copy -------------------------------------------------------------------------------------
 
