@@ -37,7 +37,7 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
 from multimodal_pipeline.storage.stage import StageCache, stage_key
 
-CODE_VERSION = "align-3"
+CODE_VERSION = "align-4"
 
 #: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
 PromptFilter = Callable[[pl.DataFrame], pl.Series]
@@ -349,9 +349,13 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         if k.answer_first > k.answer_last:
             continue
         cols["n_answer_words"][r] = k.answer_last - k.answer_first + 1
-        # the message read aloud inside the answer: this span starts too early (a later one holds lead and answer)
-        cols["reads_later"][r] = k.lead_read < config.read_aloud_min and reads_message(
-            words, k.answer_first, k.answer_last, msg, config)
+        # the message read aloud inside the answer: this span starts too early (a later one holds lead and answer);
+        # but after the chatter's name, an answer that restates the question and goes on is the reply itself
+        # ("Pixel, my favourite game of all time is probably ...")
+        read_end = reads_message(words, k.answer_first, k.answer_last, msg, config) \
+            if k.lead_read < config.read_aloud_min else -1
+        cols["reads_later"][r] = read_end >= 0 and not (
+            cols["lead_named"][r] and k.answer_last - read_end >= config.min_response_words)
         total = sum(msg.weights[t] for t in msg.content)
         said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
         shared = sum(msg.weights[t] for t in msg.content & said)
@@ -364,6 +368,17 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
             values.append(sim(msg.text, sent_text.get(s0 + 1, "")))
         values = [v for v in values if not np.isnan(v)]
         cols["answer_similarity"][r] = max(values) if values else np.nan
+    if embedder is not None and config.answer_embed_words > 0:
+        # the answer as a whole fits the message too: its first sentence may be only a lead-in ("Uh, okay, so,
+        # ..."), its point in the next one; the similarity is the better of the two
+        a_first, a_last = cols["answer_first"], cols["answer_last"]
+        whole = {r: words.join(int(a_first[r]), min(int(a_last[r]), int(a_first[r]) + config.answer_embed_words - 1))
+                 for r in cuts if a_first[r] <= a_last[r]}
+        fresh = sorted(set(whole.values()) - vec.keys())
+        if fresh:
+            vec.update(zip(fresh, embedder(fresh)))
+        for r, text in whole.items():
+            cols["answer_similarity"][r] = np.nanmax([cols["answer_similarity"][r], sim(msgs[int(ev[r])].text, text)])
     return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
 
 

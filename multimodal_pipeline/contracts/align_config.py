@@ -26,6 +26,8 @@ class AlignConfig(BaseModel):
                                 "response")
     semantic: bool = Field(True, description="sentence-embedding similarity of message and answer (bundled "
                            "all-MiniLM-L6-v2)")
+    answer_embed_words: int = Field(40, description="the answer's first this many words are also compared with "
+                                    "the message as a whole (0: its first sentence only)")
     embedding_model_dir: str | None = Field(None, description="another sentence-transformers model directory")
     scorer_path: str | None = Field(None, description="a fitted scorer JSON (default: the bundled "
                                     "align/models/scorer.json)")

@@ -293,6 +293,24 @@ def test_hard_cases_on_crafted_speech():
     assert "e2" in acc or "e3" in acc
 
 
+def test_an_answer_that_restates_the_question_after_the_chatters_name_is_the_reply():
+    speech = frame_from_records(SpeechSegment, [
+        # the name, then an answer that repeats the question's words (one misheard) and goes on: the reply itself
+        seg_p(0, 4000, "Oh, good question, Lucky Goblin, my favorite game on all time is probably Elden Ring, "
+                       "I played it for a hundred hours."),
+        # the name, a few words, the message read aloud, then the answer: the read-aloud is not the reply
+        seg_p(1, 20000, "Moon Pixel with the five euro super chat says, where are you from? Originally I'm from "
+                        "Ohio, I lived there for three years."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 1500, "LuckyGoblin", "@Nova favorite game of all time"),
+                                          ev(2, 17000, "MoonPixel", "where are you from?")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    acc = {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
+    assert acc["e1"]["lead"].endswith("Lucky Goblin,")
+    assert acc["e1"]["response"].startswith("my favorite game on all time is probably Elden Ring")
+    assert acc["e2"]["response"] == "Originally I'm from Ohio, I lived there for three years."
+
+
 def test_the_stored_scorer_is_used_and_its_hash_is_in_the_stage_key(tmp_path):
     from multimodal_pipeline.align.core import align_stage_key
     from multimodal_pipeline.align.scorer import BUNDLED, load_scorer
