@@ -49,13 +49,20 @@ def script_speech(script_path: Path, video_id: str) -> pl.DataFrame:
     return frame_from_records(SpeechSegment, rows)
 
 
+def asr_model_name(asr_model: str | None) -> str:
+    """The ASR model a run uses: the one named, else the pipeline's default (recorded with the results)."""
+    from multimodal_pipeline.contracts.asr_config import AsrConfig
+
+    return asr_model or AsrConfig().model
+
+
 def asr_speech(video: Path, work: Path, video_id: str, asr_model: str | None = None) -> pl.DataFrame:
     from multimodal_pipeline.asr import transcribe
     from multimodal_pipeline.contracts.asr_config import AsrConfig
     from multimodal_pipeline.media.audio import extract_audio
 
     audio = extract_audio(video, work / "audio")
-    config = AsrConfig(model=asr_model) if asr_model else AsrConfig()
+    config = AsrConfig(model=asr_model_name(asr_model))
     return transcribe(audio.path, config, video_id=video_id, cache_dir=work / "asr_cache")
 
 
@@ -152,7 +159,8 @@ def main() -> None:
                                         args.asr_model))
             print(json.dumps({"stream": stream_id, "pipeline": rows[-1]["pipeline"]["overall"]}))
     families = sorted({s.split(":")[0] for s in args.streams})
-    result = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech, "asr_model": args.asr_model,
+    result = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
+              "asr_model": asr_model_name(args.asr_model) if args.speech == "asr" else None,
               "chat_format": args.chat_format, "tuned_on": list(TUNING_FAMILIES), "baseline": "naive_10s"}
     result["pipeline"] = pooled(rows, "pipeline")
     result["naive_10s"] = pooled(rows, "naive_10s")

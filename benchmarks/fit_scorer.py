@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from benchmarks.common import write_result
-from benchmarks.eval_align import stream_inputs
+from benchmarks.eval_align import asr_model_name, stream_inputs
 from multimodal_pipeline.align.answer import Words
 from multimodal_pipeline.align.core import _assign, candidates, off_topic, probabilities
 from multimodal_pipeline.align.scorer import BUNDLED, Scorer, feature_frame, fit_continuation, fit_scorer
@@ -125,8 +125,9 @@ def main() -> None:
         grid.append({"threshold": float(threshold), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
                      "null_per_hour": round(false_per_hour, 2)})
     best = pick_threshold(grid, args.min_precision, args.f1_slack, args.max_null_per_hour)
-    meta = {"version": 1, "min_answer_similarity": round(floor, 4), "trained_on": {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
-                                  "asr_model": args.asr_model},
+    trained_on = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
+                  "asr_model": asr_model_name(args.asr_model) if args.speech == "asr" else None}
+    meta = {"version": 1, "min_answer_similarity": round(floor, 4), "trained_on": trained_on,
             "candidates": int(len(y)), "positives": int(y.sum()), "tuning_at_threshold": best}
     final = fit_scorer(x, y, best["threshold"], meta, continuation)
     Path(args.out).write_text(final.to_json())
