@@ -21,8 +21,10 @@ def test_corpus_rebuilds_once_per_schedule_tick_after_new_videos(tmp_path):
     defs = build_defs(tmp_path / "data", config_file="")
     instance = dg.DagsterInstance.ephemeral()
     corpus = dg.AssetSelection.groups("corpus")
-    now = dt.datetime.now(dt.timezone.utc)
-    tick = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)  # curate.corpus_schedule: hourly
+    # evaluations run at five past an hour to come, not at the wall clock: run a few seconds before the hour, "30 s
+    # later" would already be past the schedule's tick (curate.corpus_schedule: hourly)
+    now = dt.datetime.now(dt.timezone.utc).replace(minute=5, second=0, microsecond=0) + dt.timedelta(hours=1)
+    tick = now.replace(minute=0) + dt.timedelta(hours=1)
 
     def evaluate(at: dt.datetime, cursor=None):
         result = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=corpus,
