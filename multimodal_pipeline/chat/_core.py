@@ -217,8 +217,20 @@ class Sink:
     deleted_authors: list = field(default_factory=list)
     replacement_rows: set = field(default_factory=set)
     items: int = 0
-    #: columns from a vectorized fast path (ROW_FIELDS but `frags`, with `ref` a line number), taken after `rows`
+    #: columns from a vectorized fast path (ROW_FIELDS but `frags`, with `ref` an int), taken after `rows`
     batch: pl.DataFrame | None = None
+    #: how an int `ref` is written: "{prefix}{ref}{suffix}"; the default prefix is "{file_name}:" (a line number);
+    #: a JSON array's fast path numbers its items ("{file_name}#[", "]")
+    ref_prefix: str | None = None
+    ref_suffix: str = ""
+
+    def int_ref(self, ref: int) -> str:
+        prefix = f"{self.file_name}:" if self.ref_prefix is None else self.ref_prefix
+        return f"{prefix}{ref}{self.ref_suffix}"
+
+    def _int_refs(self, refs: pl.Series | pl.Expr) -> pl.Expr:
+        prefix = f"{self.file_name}:" if self.ref_prefix is None else self.ref_prefix
+        return pl.lit(prefix) + refs.cast(pl.String) + pl.lit(self.ref_suffix)
 
     def add(self, ts: int | None, epoch: int | None, author: str | None, author_id: str | None, text: str,
             kind: str, frags: list[Frag] | None, amount: str | None, ref: str | int, key: str,
@@ -229,7 +241,7 @@ class Sink:
 
     def reject(self, ref: str | int, reason: str, raw: bytes | str | Any) -> None:
         if isinstance(ref, int):
-            ref = f"{self.file_name}:{ref}"
+            ref = self.int_ref(ref)
         if isinstance(raw, bytes):
             raw = raw[: self.config.raw_max_chars * 4].decode("utf-8", "replace")
         elif not isinstance(raw, str):
@@ -284,7 +296,8 @@ class Sink:
         deleted = pl.repeat(False, frame.height, eager=True)
         if self.deleted_ids:
             targets = [t for t, _row in self.deleted_ids]
-            hit = work.select(pl.col("_markable") & pl.col("native").is_in(pl.Series(targets).implode())).to_series()
+            hit = work.select(pl.col("_markable") & pl.col("native").is_in(pl.Series(targets).implode())
+                              .fill_null(False)).to_series()  # an event without a native id is no target
             found = set(work.filter(hit)["native"].to_list())
             marked = sum(1 for t in targets if t in found)
             self.notes["delete_targets_found"] = marked
@@ -336,11 +349,10 @@ class Sink:
         n = len(rows)
         cols = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True)) if n else {k: () for k in ROW_FIELDS}
         self.rows = []  # the columns hold the data now
-        name = self.file_name
         try:
-            refs = pl.select(pl.lit(f"{name}:") + pl.Series(cols["ref"], dtype=pl.Int64).cast(pl.String)).to_series()
+            refs = pl.select(self._int_refs(pl.Series(cols["ref"], dtype=pl.Int64))).to_series()
         except TypeError:  # some refs are JSON paths (strings)
-            refs = pl.Series([r if isinstance(r, str) else f"{name}:{r}" for r in cols["ref"]], dtype=pl.String)
+            refs = pl.Series([r if isinstance(r, str) else self.int_ref(r) for r in cols["ref"]], dtype=pl.String)
         string_cols = ("author", "author_id", "text", "kind", "amount", "native")
         frame = pl.DataFrame({
             "ts": pl.Series(cols["ts"], dtype=pl.Int64), "epoch": pl.Series(cols["epoch"], dtype=pl.Int64),
@@ -356,7 +368,7 @@ class Sink:
             frame = pl.concat([frame, self.batch.select(
                 pl.col("ts", "epoch").cast(pl.Int64), *(pl.col(c).cast(pl.String) for c in string_cols),
                 pl.col("echo").cast(pl.Boolean),
-                (pl.lit(f"{name}:") + pl.col("ref").cast(pl.String)).alias("raw_ref"))])
+                self._int_refs(pl.col("ref")).alias("raw_ref"))])
             frags = frags + (None,) * self.batch.height
             ids = pl.concat([ids, event_ids(self.video_id, self.source, self.batch["key"])])
             self.batch = None

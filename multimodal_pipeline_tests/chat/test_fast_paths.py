@@ -205,3 +205,103 @@ def test_ytdlp_fuzzed_line_orders(tmp_path, monkeypatch, picks):
     path.write_text("\n".join(pool[i % len(pool)] for i in picks) + "\n", encoding="utf-8")
     fast, slow = _ytdlp_both(path, monkeypatch)
     _same(fast, slow)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# chat-downloader JSON arrays: plain text messages as columns against the general path
+
+
+def _cd_both(path, monkeypatch, config=None):
+    from multimodal_pipeline.chat import chat_downloader
+
+    fast = parse_chat(path, "vid", config=config)
+    with monkeypatch.context() as m:
+        m.setattr(chat_downloader, "_parse_array", chat_downloader._parse_items)
+        slow = parse_chat(path, "vid", config=config)
+    return fast, slow
+
+
+def _cd(i: int, **over) -> dict:
+    item = {"message_id": f"m{i}", "message": f"message number {i}", "message_type": "text_message",
+            "action_type": "add_chat_item", "time_in_seconds": round(1.5 + i * 0.731, 3),
+            "timestamp": 1_700_000_000_000_000 + i * 731_000, "time_text": "0:01",
+            "author": {"name": f"user{i % 7}", "display_name": f"User {i % 7}", "id": f"UC{i % 7}",
+                       "images": [{"url": "x"}]}}
+    item.update(over)
+    return item
+
+
+CD_IRREGULAR = [
+    _cd(100, time_in_seconds=12),  # an integer time: "12" in the key, not "12.0"
+    _cd(101, time_in_seconds=0.00001),  # Python writes 1e-05
+    _cd(102, time_in_seconds=-0.5),
+    _cd(103, time_in_seconds="13.25"),
+    _cd(104, time_in_seconds="soon"),
+    _cd(105, time_in_seconds=0.0),
+    _cd(106, time_in_seconds=0.0005),  # half a millisecond: rounds to even
+    _cd(107, time_in_seconds=0.0015),
+    _cd(108, timestamp=True),
+    _cd(109, timestamp=None),
+    _cd(110, timestamp=2**70),
+    _cd(111, message_id=12345),
+    _cd(112, message_id=None),
+    _cd(113, message=None),
+    _cd(114, message=42),
+    _cd(115, author={"name": "only name", "id": 77}),
+    _cd(116, author={"name": "n", "display_name": "", "id": "UCe"}),
+    _cd(117, author={"name": None, "display_name": None, "id": None}),
+    _cd(118, author={"name": True, "display_name": False, "id": True}),
+    _cd(119, author="a string author", author_id="X1"),
+    _cd(120, author=None),
+    _cd(128, author={"name": "x", "display_name": 0, "id": "UCz"}),  # Python's `or` passes over a falsy name
+    _cd(121, emotes=[{"id": "25", "name": "Kappa", "locations": ["0-4"]}], message="Kappa hi"),
+    _cd(122, emotes=[]),
+    _cd(123, message_type="paid_message", money={"text": "€2.00"}),
+    _cd(123, message_type="ticker_paid_message_item", money={"text": "€2.00"}),
+    _cd(124, bits=100),
+    _cd(125, message_type=None),
+    _cd(126, message_type=""),
+    _cd(127, message_type="membership_item"),
+    {"message_type": "deleted_message", "target_message_id": "m3", "message": "[message deleted]"},  # untimed
+    {"message_type": "ban_user", "author": {"name": "user2", "id": "UC2"}},
+    _cd(129),  # a plain message, then an untimed delete: the delete takes its time
+    {"message_type": "deleted_message", "target_message_id": "m5", "message": "[message deleted]"},
+    {"message_type": "placeholder_item", "time_in_seconds": 6.0},
+    {"message_type": "timeout_user", "author": {"name": "user4", "id": "UC4"}, "time_in_seconds": 40.0},
+    5, "a string", [1, 2], {"unrelated": True}, {},
+    _cd(3),  # an exact duplicate of a plain message
+    _cd(4, message="same id, other text"),
+]
+
+
+def test_chat_downloader_array_of_crafted_items(tmp_path, monkeypatch):
+    items = [_cd(i) for i in range(60)]
+    items[10:10] = CD_IRREGULAR
+    path = tmp_path / "chat.json"
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    fast, slow = _cd_both(path, monkeypatch)
+    _same(fast, slow)
+    assert 0 < fast.stats["fast_path_events"] < len(items)
+    assert fast.stats["deleted"] >= 2 and fast.rejects.height >= 5 and fast.stats["exact_duplicates"] >= 1
+    fast, slow = _cd_both(path, monkeypatch, ChatConfig(timeouts_delete_messages=False))
+    _same(fast, slow)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=60))
+def test_chat_downloader_fuzzed_item_orders(tmp_path, monkeypatch, picks):
+    pool = CD_IRREGULAR + [_cd(i) for i in range(40)]
+    path = tmp_path / "fuzz_chat.json"
+    items = [_cd(1000)] + [pool[i % len(pool)] for i in picks]  # the first item makes it a chat-downloader file
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    fast, slow = _cd_both(path, monkeypatch)
+    _same(fast, slow)
+
+
+def test_chat_downloader_pretty_printed_array(tmp_path, monkeypatch):
+    path = tmp_path / "pretty.json"
+    path.write_text(json.dumps([_cd(i) for i in range(30)] + CD_IRREGULAR[:8], indent=2), encoding="utf-8")
+    fast, slow = _cd_both(path, monkeypatch)
+    _same(fast, slow)
+    assert fast.stats["fast_path_events"] >= 30
