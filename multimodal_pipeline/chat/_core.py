@@ -217,7 +217,8 @@ class Sink:
     deleted_authors: list = field(default_factory=list)
     replacement_rows: set = field(default_factory=set)
     items: int = 0
-    #: columns from a vectorized fast path (ROW_FIELDS but `frags`, with `ref` an int), taken after `rows`
+    #: columns from a vectorized fast path (ROW_FIELDS, with `ref` an int), taken after `rows`; its optional `frags`
+    #: column holds explicit fragment lists (the fragments' dtype, null for the implicit one)
     batch: pl.DataFrame | None = None
     #: how an int `ref` is written: "{prefix}{ref}{suffix}"; the default prefix is "{file_name}:" (a line number);
     #: a JSON array's fast path numbers its items ("{file_name}#[", "]")
@@ -359,7 +360,7 @@ class Sink:
             **{c: pl.Series(cols[c], dtype=pl.String) for c in string_cols},
             "echo": pl.Series(cols["echo"], dtype=pl.Boolean), "raw_ref": refs,
         })
-        frags: tuple = cols["frags"]
+        explicit = self._fragments(cols["frags"], n)
         ids = event_ids(self.video_id, self.source, cols["key"])
         line_order = None
         if self.batch is not None:  # columns from a vectorized fast path, after the rows
@@ -369,7 +370,12 @@ class Sink:
                 pl.col("ts", "epoch").cast(pl.Int64), *(pl.col(c).cast(pl.String) for c in string_cols),
                 pl.col("echo").cast(pl.Boolean),
                 self._int_refs(pl.col("ref")).alias("raw_ref"))])
-            frags = frags + (None,) * self.batch.height
+            batch_frags = self.batch.get_column("frags") if "frags" in self.batch.columns else None
+            if explicit is not None or batch_frags is not None:
+                none = lambda k: pl.Series("fragments", [None] * k, dtype=_FRAGMENT_DTYPE)  # noqa: E731
+                explicit = pl.concat([explicit if explicit is not None else none(n),
+                                      batch_frags.cast(_FRAGMENT_DTYPE).alias("fragments")
+                                      if batch_frags is not None else none(self.batch.height)])
             ids = pl.concat([ids, event_ids(self.video_id, self.source, self.batch["key"])])
             self.batch = None
         total = frame.height
@@ -379,7 +385,6 @@ class Sink:
         implicit = pl.when(pl.col("text") != "").then(pl.concat_list([pl.struct(
             pl.lit("text").alias("type"), pl.col("text").alias("text"),
             pl.lit(None, dtype=pl.String).alias("emote_id"))])).otherwise(pl.lit([], dtype=_FRAGMENT_DTYPE))
-        explicit = self._fragments(frags, total)
         frag_expr = implicit if explicit is None else pl.coalesce(pl.lit(explicit), implicit)
         events = frame.with_columns(
             pl.lit(self.video_id, dtype=pl.String).alias("video_id"), ids.alias("event_id"), ts.alias("ts_ms"),

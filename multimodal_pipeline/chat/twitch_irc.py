@@ -366,7 +366,10 @@ def _vectorized_lines(src: Source, sink: Sink) -> bool:
                                .alias("_text"))
     frame = frame.with_columns((pl.lit(";") + pl.col("_t").str.slice(1)).alias("_tags"))
     # the tags both the test below and the columns read, extracted once
-    frame = frame.with_columns(_tag("tmi-sent-ts").alias("_stamp"), _tag("display-name").alias("_dn"))
+    frame = frame.with_columns(_tag("tmi-sent-ts").alias("_stamp"), _tag("display-name").alias("_dn"),
+                               _tag("emotes").fill_null("").alias("_em"),
+                               pl.when(pl.col("_text").str.starts_with(":")).then(pl.col("_text").str.slice(1))
+                               .otherwise(pl.col("_text")).alias("_body"))
     once = pl.all_horizontal([pl.col("_tags").str.count_matches(f";{t}=", literal=True) <= 1 for t in _TAGS_USED])
     stamp, dn = pl.col("_stamp"), pl.col("_dn")
     plain = (pl.col("_t").str.starts_with("@") & pl.col("_p").str.starts_with(":") & (pl.col("_cmd") == "PRIVMSG")
@@ -374,15 +377,18 @@ def _vectorized_lines(src: Source, sink: Sink) -> bool:
              & stamp.str.contains("^[0-9]{1,18}$").fill_null(False)
              & ~pl.col("_tags").str.contains(";bits=", literal=True)
              & ~pl.col("_tags").str.contains(";pinned-chat-paid-amount=", literal=True)
-             & (_tag("emotes").fill_null("") == "") & ~dn.fill_null("").str.contains("\\", literal=True)
+             & pl.col("_em").str.contains(_EMOTE_SPEC) & ~dn.fill_null("").str.contains("\\", literal=True)
              & ~pl.col("_text").str.starts_with(":\x01ACTION ") & ~pl.col("_text").str.starts_with("\x01ACTION "))
     frame = frame.with_columns(plain.fill_null(False).alias("_plain"))
+    spans = _emote_spans(frame.filter(pl.col("_plain") & (pl.col("_em") != "")))
+    if spans.height:  # emote positions the row path would refuse (it counts them): that path takes those lines
+        bad = spans.filter(~pl.col("_ok"))["ref"].unique()
+        frame = frame.with_columns(pl.col("_plain") & ~pl.col("ref").is_in(bad.implode()))
     for n, line in frame.filter(~pl.col("_plain")).select("ref", "line").iter_rows():
         _feed_text_line(line, line, n, sink)
     fast = frame.filter(pl.col("_plain"))
     if not fast.height:
         return True
-    text_col = pl.col("_text")
     prefix = pl.col("_p").str.slice(1)
     nick = pl.when(prefix.str.contains("!", literal=True)).then(prefix.str.split_exact("!", 1).struct.field("field_0"))
     none = lambda e: pl.when(e != "").then(e)  # noqa: E731 - "" counts as missing, as `or None` does
@@ -390,9 +396,53 @@ def _vectorized_lines(src: Source, sink: Sink) -> bool:
     sink.batch = fast.select(
         pl.lit(None, dtype=pl.Int64).alias("ts"), stamp.cast(pl.Int64).alias("epoch"),
         pl.coalesce(none(dn), none(_tag("login")), nick).alias("author"), none(_tag("user-id")).alias("author_id"),
-        pl.when(text_col.str.starts_with(":")).then(text_col.str.slice(1)).otherwise(text_col).alias("text"),
+        pl.col("_body").alias("text"),
         pl.lit("message").alias("kind"), pl.lit(None, dtype=pl.String).alias("amount"),
         pl.when(mid.is_not_null()).then(pl.concat_str([mid, pl.lit("|"), stamp])).otherwise(pl.col("line"))
         .alias("key"), mid.alias("native"), pl.lit(False).alias("echo"), pl.col("ref"))
+    if spans.height:
+        frags = _emote_fragments(spans.filter(pl.col("_ok")), fast.select("ref", "_body"))
+        sink.batch = sink.batch.join(frags, on="ref", how="left", maintain_order="left")
     sink.notes["fast_path_events"] = fast.height
     return True
+
+
+#: an `emotes` tag `_emote_frags` reads: `id:a-b,c-d/id:e-f`, ASCII digits (int() would take more: the row path)
+_EMOTE_SPEC = "^(?:[^:/]*:[0-9]{1,9}-[0-9]{1,9}(?:,[0-9]{1,9}-[0-9]{1,9})*(?:/[^:/]*:[0-9]{1,9}-[0-9]{1,9}" \
+              "(?:,[0-9]{1,9}-[0-9]{1,9})*)*)?$"
+
+
+def _emote_spans(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per emote position (`ref, eid, a, b, pos`, sorted as `_emote_frags` sorts them), with `_ok` False on
+    every span of a line whose positions `_emote_frags` refuses (overlapping, past the text's end, reversed)."""
+    groups = frame.select("ref", pl.col("_body").str.len_chars().alias("_len"),
+                          pl.col("_em").str.split("/").alias("_g")).explode("_g")
+    groups = groups.with_columns(pl.col("_g").str.splitn(":", 2).alias("_s")).select(
+        "ref", "_len", pl.col("_s").struct.field("field_0").alias("eid"),
+        pl.col("_s").struct.field("field_1").str.split(",").alias("_r")).explode("_r")
+    ab = pl.col("_r").str.splitn("-", 2)
+    spans = groups.select("ref", "_len", "eid", ab.struct.field("field_0").cast(pl.Int64).alias("a"),
+                          ab.struct.field("field_1").cast(pl.Int64).alias("b")).sort("ref", "a", "b", "eid")
+    spans = spans.with_columns((pl.col("b") + 1).shift(1).over("ref").fill_null(0).alias("pos"))
+    ok = (pl.col("a") >= pl.col("pos")) & (pl.col("b") < pl.col("_len")) & (pl.col("b") >= pl.col("a"))
+    return spans.with_columns(ok.all().over("ref").alias("_ok"))
+
+
+def _emote_fragments(spans: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """`ref, frags`: the fragment list of each line with emotes, as `_emote_frags` builds it: the text before each
+    emote, the emote, and the text after the last one."""
+    s = spans.join(lines, on="ref", how="left")
+    body, a, b, pos = pl.col("_body"), pl.col("a"), pl.col("b"), pl.col("pos")
+
+    def piece(kind: str, text: pl.Expr, eid: pl.Expr, k: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+        return pl.struct(pl.lit(kind).alias("type"), text.alias("text"), eid.alias("emote_id")).alias("f"), \
+            k.alias("_k")
+
+    none = pl.lit(None, dtype=pl.String)
+    gaps = s.filter(a > pos).select("ref", *piece("text", body.str.slice(pos, a - pos), none, a * 2))
+    emotes = s.select("ref", *piece("emote", body.str.slice(a, b - a + 1), pl.col("eid"), a * 2 + 1))
+    last = s.group_by("ref").agg(pl.col("b").max() + 1, pl.col("_body").first(), pl.col("_len").first())
+    tails = last.filter(pl.col("b") < pl.col("_len")).select(
+        "ref", *piece("text", body.str.slice(pl.col("b")), none, pl.lit(2**62, dtype=pl.Int64)))
+    return pl.concat([gaps, emotes, tails]).sort("ref", "_k").group_by("ref", maintain_order=True) \
+        .agg(pl.col("f").alias("frags"))

@@ -77,6 +77,18 @@ IRREGULAR = [
     "@id=e15;tmi-sent-ts=1704557999000 :a!a@a PRIVMSG #c :text with\rcarriage return\r",
     "not irc at all",
     "@id=e16;tmi-sent-ts=1704558000000;target-user-id=7;ban-duration=5 :tmi.twitch.tv CLEARCHAT #c :a",
+    # emote positions: several emotes and ranges out of order, code points after an emoji, and the ones the
+    # row path refuses (overlapping, past the end, reversed, not ASCII digits, a bad group)
+    "@id=f1;tmi-sent-ts=1704558001000;emotes=25:10-14,0-4/1902:6-8 :a!a@a PRIVMSG #c :Kappa Keo Kappa tail",
+    "@id=f2;tmi-sent-ts=1704558002000;emotes=25:3-7 :a!a@a PRIVMSG #c :😀 Kappa",
+    "@id=f3;tmi-sent-ts=1704558003000;emotes=25:0-4,3-6 :a!a@a PRIVMSG #c :Kappa Kappa",
+    "@id=f4;tmi-sent-ts=1704558004000;emotes=25:0-40 :a!a@a PRIVMSG #c :Kappa",
+    "@id=f5;tmi-sent-ts=1704558005000;emotes=25:4-0 :a!a@a PRIVMSG #c :Kappa",
+    "@id=f6;tmi-sent-ts=1704558006000;emotes=25:٠-4 :a!a@a PRIVMSG #c :Kappa",
+    "@id=f7;tmi-sent-ts=1704558007000;emotes=25 :a!a@a PRIVMSG #c :Kappa",
+    "@id=f8;tmi-sent-ts=1704558008000;emotes=:0-4 :a!a@a PRIVMSG #c :Kappa",
+    "@id=f9;tmi-sent-ts=1704558009000;emotes=25:0-4 :a!a@a PRIVMSG #c Kappa",
+    "@id=f10;tmi-sent-ts=1704558010000;emotes=25:0-4,0-4 :a!a@a PRIVMSG #c :Kappa",
 ]
 
 
@@ -86,6 +98,11 @@ def test_irc_irregular_lines(tmp_path, monkeypatch):
     fast, slow = _both(path, monkeypatch)
     _same(fast, slow)
     assert fast.rejects.height >= 2
+    f1 = fast.events.filter(text="Kappa Keo Kappa tail")["fragments"].item().to_list()
+    assert [(f["type"], f["text"], f["emote_id"]) for f in f1] == [
+        ("emote", "Kappa", "25"), ("text", " ", None), ("emote", "Keo", "1902"), ("text", " ", None),
+        ("emote", "Kappa", "25"), ("text", " tail", None)]
+    assert fast.stats["bad_emote_positions"] >= 4
 
 
 @pytest.mark.parametrize("prefix", [b"\xef\xbb\xbf", b""])
