@@ -19,7 +19,7 @@ from typing import Any
 
 from multimodal_pipeline.chat import chat_downloader, generic, twitch_comments, twitch_irc, youtube_api
 from multimodal_pipeline.chat import ytdlp_live_chat
-from multimodal_pipeline.chat._core import ChatFormatError, Source, decode_text, json_error, loads
+from multimodal_pipeline.chat._core import BOM, ChatFormatError, Source, decode_text, json_error, loads
 from multimodal_pipeline.contracts.chat_config import ChatConfig
 
 #: every format, in detection order
@@ -52,6 +52,9 @@ def _classify_value(value: Any, config: ChatConfig, one_line: bool) -> str | Non
 def detect(path: Path, config: ChatConfig) -> tuple[str, Source]:
     """(format name, Source prepared for the adapter). Raises ChatFormatError."""
     src = Source(path)
+    one_line = _one_line_document(src, config)
+    if one_line is not None:
+        return one_line, src
     if src.is_utf16():
         lines_iter = enumerate(src.raw_bytes().split(b"\n"), 1)
     else:
@@ -110,6 +113,34 @@ def detect(path: Path, config: ChatConfig) -> tuple[str, Source]:
             return fmt, src
         raise ChatFormatError(path, f"JSON document of an unknown shape ({_shape(doc)})", FORMATS)
     raise ChatFormatError(path, f"unknown chat format (first line: {first[:80]!r})", FORMATS)
+
+
+_BIG_LINE = 1 << 20
+
+
+def _one_line_document(src: Source, config: ChatConfig) -> str | None:
+    """The format of a file that is one JSON document on one long line (its first MiB holds no line break), decoded
+    straight from the file's bytes and handed over (reading a line that long through `lines()` costs more than its
+    decoding's tenth); None: not such a file, or not classified (the line-by-line detection below decides)."""
+    if src.is_utf16():
+        return None
+    with open(src.path, "rb") as f:
+        head = f.read(_BIG_LINE)
+    if len(head) < _BIG_LINE or b"\n" in head or head.lstrip(BOM + b" \t\r")[:1] not in (b"{", b"["):
+        return None
+    data = src.raw_bytes()
+    nl = data.find(b"\n")
+    if nl >= 0 and data[nl + 1:].strip():
+        return None  # more lines follow: JSON Lines with a long first line
+    try:
+        value, repaired = loads(data if nl < 0 else data[:nl])
+    except ValueError:
+        return None
+    fmt = _classify_value(value, config, one_line=True)
+    if fmt is None:
+        return None
+    src.parsed, src.has_parsed, src.doc_repaired, src.layout = value, True, repaired, "doc"
+    return _classify_value(value, config, one_line=False) or fmt
 
 
 def _shape(doc: Any) -> str:
