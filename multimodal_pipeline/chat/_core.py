@@ -225,13 +225,15 @@ class Sink:
     ref_prefix: str | None = None
     ref_suffix: str = ""
 
+    @property
+    def _prefix(self) -> str:
+        return f"{self.file_name}:" if self.ref_prefix is None else self.ref_prefix
+
     def int_ref(self, ref: int) -> str:
-        prefix = f"{self.file_name}:" if self.ref_prefix is None else self.ref_prefix
-        return f"{prefix}{ref}{self.ref_suffix}"
+        return f"{self._prefix}{ref}{self.ref_suffix}"
 
     def _int_refs(self, refs: pl.Series | pl.Expr) -> pl.Expr:
-        prefix = f"{self.file_name}:" if self.ref_prefix is None else self.ref_prefix
-        return pl.lit(prefix) + refs.cast(pl.String) + pl.lit(self.ref_suffix)
+        return pl.lit(self._prefix) + refs.cast(pl.String) + pl.lit(self.ref_suffix)
 
     def add(self, ts: int | None, epoch: int | None, author: str | None, author_id: str | None, text: str,
             kind: str, frags: list[Frag] | None, amount: str | None, ref: str | int, key: str,

@@ -401,7 +401,7 @@ def _vectorized_lines(src: Source, sink: Sink) -> bool:
         pl.when(mid.is_not_null()).then(pl.concat_str([mid, pl.lit("|"), stamp])).otherwise(pl.col("line"))
         .alias("key"), mid.alias("native"), pl.lit(False).alias("echo"), pl.col("ref"))
     if spans.height:
-        frags = _emote_fragments(spans.filter(pl.col("_ok")), fast.select("ref", "_body"))
+        frags = _emote_fragments(spans.filter(pl.col("_ok")))
         sink.batch = sink.batch.join(frags, on="ref", how="left", maintain_order="left")
     sink.notes["fast_path_events"] = fast.height
     return True
@@ -413,25 +413,25 @@ _EMOTE_SPEC = "^(?:[^:/]*:[0-9]{1,9}-[0-9]{1,9}(?:,[0-9]{1,9}-[0-9]{1,9})*(?:/[^
 
 
 def _emote_spans(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per emote position (`ref, eid, a, b, pos`, sorted as `_emote_frags` sorts them), with `_ok` False on
-    every span of a line whose positions `_emote_frags` refuses (overlapping, past the text's end, reversed)."""
-    groups = frame.select("ref", pl.col("_body").str.len_chars().alias("_len"),
+    """One row per emote position (`ref, _body, _len, eid, a, b, pos`, sorted as `_emote_frags` sorts them), with
+    `_ok` False on every span of a line whose positions `_emote_frags` refuses (overlapping, past the text's end,
+    reversed)."""
+    groups = frame.select("ref", "_body", pl.col("_body").str.len_chars().alias("_len"),
                           pl.col("_em").str.split("/").alias("_g")).explode("_g")
     groups = groups.with_columns(pl.col("_g").str.splitn(":", 2).alias("_s")).select(
-        "ref", "_len", pl.col("_s").struct.field("field_0").alias("eid"),
+        "ref", "_body", "_len", pl.col("_s").struct.field("field_0").alias("eid"),
         pl.col("_s").struct.field("field_1").str.split(",").alias("_r")).explode("_r")
     ab = pl.col("_r").str.splitn("-", 2)
-    spans = groups.select("ref", "_len", "eid", ab.struct.field("field_0").cast(pl.Int64).alias("a"),
+    spans = groups.select("ref", "_body", "_len", "eid", ab.struct.field("field_0").cast(pl.Int64).alias("a"),
                           ab.struct.field("field_1").cast(pl.Int64).alias("b")).sort("ref", "a", "b", "eid")
     spans = spans.with_columns((pl.col("b") + 1).shift(1).over("ref").fill_null(0).alias("pos"))
     ok = (pl.col("a") >= pl.col("pos")) & (pl.col("b") < pl.col("_len")) & (pl.col("b") >= pl.col("a"))
     return spans.with_columns(ok.all().over("ref").alias("_ok"))
 
 
-def _emote_fragments(spans: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """`ref, frags`: the fragment list of each line with emotes, as `_emote_frags` builds it: the text before each
-    emote, the emote, and the text after the last one."""
-    s = spans.join(lines, on="ref", how="left")
+def _emote_fragments(s: pl.DataFrame) -> pl.DataFrame:
+    """`ref, frags`: the fragment list of each line with emotes (`s`: its spans from `_emote_spans`), as `_emote_frags`
+    builds it: the text before each emote, the emote, and the text after the last one."""
     body, a, b, pos = pl.col("_body"), pl.col("a"), pl.col("b"), pl.col("pos")
 
     def piece(kind: str, text: pl.Expr, eid: pl.Expr, k: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
