@@ -50,3 +50,22 @@ def test_chat_event_kind_rule_and_extra_columns_kept():
     assert validate(df, ChatEvent).columns[-1] == "extra"
     with pytest.raises(ContractError, match="field 'kind'"):
         validate(df.with_columns(pl.lit("bogus").alias("kind")), ChatEvent, "chat.json")
+
+
+def test_package_exports_are_imported_on_first_use_and_a_function_is_not_hidden_by_its_module():
+    """`contracts` and `storage` load their submodules on first use: the audio extraction comes without Polars, and
+    `validate` stays the function even after its module was loaded for `ContractError`."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from multimodal_pipeline.media.audio import extract_audio; "
+            "from multimodal_pipeline.contracts.config import AudioConfig; assert 'polars' not in sys.modules; "
+            "from multimodal_pipeline.contracts import ContractError; from multimodal_pipeline.contracts import "
+            "validate; assert callable(validate) and validate.__name__ == 'validate'; "
+            "from multimodal_pipeline.storage import StageCache, temporary_path; import multimodal_pipeline.contracts "
+            "as c; assert 'ChatEvent' in dir(c)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    import multimodal_pipeline.storage as storage
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        storage.nope  # noqa: B018

@@ -1,25 +1,18 @@
-"""Schemas and configs of every tier: pydantic record models and the Polars schemas derived from them (no I/O)."""
+"""Schemas and configs of every tier: pydantic record models and the Polars schemas derived from them (no I/O).
 
-from multimodal_pipeline.contracts.base import Record, empty_frame, frame_from_records, polars_schema
-from multimodal_pipeline.contracts.records import (
-    TIER_RECORDS,
-    AdapterCheckpoint,
-    AlignedPair,
-    Audio,
-    ChatEvent,
-    CuratedSample,
-    EvalMetric,
-    Fragment,
-    Message,
-    RawVideo,
-    STREAMER,
-    SpeechSegment,
-    Word,
-)
-from multimodal_pipeline.contracts.validate import ContractError, validate
+The names below are imported on first use, so that one config module (`contracts.config`, which the audio
+extraction's command line needs) comes without Polars and every record model."""
 
-__all__ = [
-    "TIER_RECORDS", "AdapterCheckpoint", "AlignedPair", "Audio", "ChatEvent", "ContractError", "CuratedSample",
-    "EvalMetric", "Fragment", "Message", "RawVideo", "Record", "STREAMER", "SpeechSegment", "Word", "empty_frame",
-    "frame_from_records", "polars_schema", "validate",
-]
+from __future__ import annotations
+
+from multimodal_pipeline.lazy import lazy_exports
+
+_WHERE = {
+    "Record": "base", "empty_frame": "base", "frame_from_records": "base", "polars_schema": "base",
+    "ContractError": "validate", "validate": "validate",
+    **{name: "records" for name in (
+        "TIER_RECORDS", "AdapterCheckpoint", "AlignedPair", "Audio", "ChatEvent", "CuratedSample", "EvalMetric",
+        "Fragment", "Message", "RawVideo", "STREAMER", "SpeechSegment", "Word")},
+}
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

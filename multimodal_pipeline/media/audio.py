@@ -1,5 +1,5 @@
 """Decode a file's audio stream and resample it to a lossless mono file, streaming in constant memory (decoding and
-resampling on the calling thread, encoding on a second one)."""
+resampling inside libav on the calling thread, encoding on a second one)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import math
 import os
 import queue
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
@@ -19,7 +21,9 @@ from multimodal_pipeline.contracts.config import AudioConfig
 from multimodal_pipeline.media.probe import MediaError, NoAudioStreamError
 from multimodal_pipeline.storage.atomic import temporary_path
 from multimodal_pipeline.storage.hashing import config_hash, sha256_file
-from multimodal_pipeline.storage.stage import StageCache, stage_key
+
+if TYPE_CHECKING:
+    from multimodal_pipeline.storage.stage import StageCache
 
 _CONTAINER = {"flac": ("flac", ".flac"), "pcm_s16le": ("wav", ".wav")}
 _LAYOUT = {1: "mono", 2: "stereo"}
@@ -156,74 +160,143 @@ class _Encoder:
             raise self.error
 
 
+class _GraphFailed(Exception):
+    """The libav-side decode stopped on an error; the packet loop redoes the file (and counts what does not decode)."""
+
+
+def _graph_batches(src: str | Path, stream_index: int, config: AudioConfig) -> Iterator[list[av.AudioFrame]]:
+    """Demux, decode and resample inside libav (`amovie -> aformat -> abuffersink`, the same samples as `_Resampler`),
+    a second of output per pull. PyAV lets go of the GIL while a pull runs, so decoding overlaps the encoder thread;
+    per-packet calls from Python (which hold it) are gone. Any libav error raises `_GraphFailed`: the movie source
+    stops at the first packet that does not decode, where the packet loop puts silence and counts it."""
+    try:
+        graph = av.filter.Graph()
+        movie = graph.add("amovie", filename=str(src), streams=str(stream_index))
+        fmt = graph.add("aformat", sample_rates=str(config.sample_rate), sample_fmts="s16",
+                        channel_layouts=_LAYOUT[config.channels])
+        sink = graph.add("abuffersink")
+        movie.link_to(fmt)
+        fmt.link_to(sink)
+        graph.configure()
+        graph.set_audio_frame_size(config.sample_rate)
+        while True:
+            try:
+                frame = sink.pull()
+            except av.error.EOFError:
+                return
+            yield [frame]
+    except av.error.FFmpegError as exc:  # BlockingIOError included: a movie source never waits for input
+        raise _GraphFailed(str(exc)) from exc
+
+
+class _PacketLoop:
+    """Demux and decode packet by packet from Python, resampling through `_Resampler`: slower than the graph, but a
+    packet that does not decode is replaced by silence of its length and counted (`warn` is told about each)."""
+
+    def __init__(self, src: str | Path, config: AudioConfig, warn=None):
+        self.src, self.config, self.warn = src, config, warn
+        self.corrupt = 0
+
+    def batches(self, inp, stream) -> Iterator[list[av.AudioFrame]]:
+        resampler = _Resampler(self.config, pull_every=stream.codec_context.sample_rate or self.config.sample_rate)
+        try:
+            for packet in inp.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as exc:  # one bad packet: skip it, count it
+                    frames = [self._bad_packet(stream, packet, exc)]
+                for frame in frames:
+                    if ready := resampler.push(frame):
+                        yield ready
+            yield resampler.push(None)
+        except av.error.FFmpegError as exc:  # the container itself cannot be read on
+            raise MediaError(f"{self.src}: audio stream cannot be decoded ({exc})") from exc
+
+    def _bad_packet(self, stream, packet, exc: Exception) -> av.AudioFrame:
+        self.corrupt += 1
+        limit = self.config.max_corrupt_packets
+        if self.corrupt > limit:
+            at = f"{float(packet.pts * packet.time_base):.2f} s" if packet.pts is not None else "an unknown time"
+            raise MediaError(f"{self.src}: more than max_corrupt_packets={limit} audio packets do not decode "
+                             f"(the last one at {at}: {exc})") from exc
+        if self.warn:
+            self.warn(f"{self.src}: an audio packet does not decode ({exc}): silence in its place")
+        return _silence(stream, packet)
+
+
+class _Progress:
+    """`progress(done_ms, total_ms)` about every 10 % of the file, never backwards (a redo after the graph failed
+    reports nothing until it passes what was reported)."""
+
+    def __init__(self, progress, total_ms: int, sample_rate: int):
+        self.progress, self.total_ms, self.sample_rate = progress, total_ms, sample_rate
+        self.next_report = 0.0
+
+    def __call__(self, done_samples: int) -> None:
+        if self.progress and self.total_ms:
+            done = done_samples * 1000 / self.sample_rate
+            if done >= self.next_report:
+                self.progress(int(done), self.total_ms)
+                self.next_report = done + self.total_ms * 0.1
+
+
+def _encode(batches: Iterator[list[av.AudioFrame]], tmp: Path, config: AudioConfig, report: _Progress) -> _Encoder:
+    """Write the resampled frames of `batches` into `tmp` (encoding on the encoder's thread); the encoder, closed."""
+    with av.open(str(tmp), "w", format=_CONTAINER[config.codec][0]) as out:
+        ostream = out.add_stream(config.codec, rate=config.sample_rate, layout=_LAYOUT[config.channels])
+        ostream.format = "s16"
+        encoder = _Encoder(out, ostream)
+        done = 0
+        try:
+            for frames in batches:
+                encoder.put(frames)
+                done += sum(f.samples for f in frames)
+                report(done)
+        except BaseException:
+            encoder.close(flush=False)
+            raise
+        encoder.close()
+    return encoder
+
+
 def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | None = None,
                   progress=None, warn=None) -> ExtractedAudio:
     """Decode the first audio stream of `src`, resample, encode losslessly into `out_dir/<sha256><ext>`.
 
-    Frames are decoded and resampled one at a time and encoded on a second thread through a bounded queue, so memory
-    does not grow with the file's length. `progress(done_ms, total_ms)` is called about every 10 % of the file. A
-    packet that does not decode is skipped and counted (`warn` is told about each); more than
-    `config.max_corrupt_packets` of them fail the extraction.
+    Decoding and resampling run inside libav (`_graph_batches`) and encoding on a second thread through a bounded
+    queue, so memory does not grow with the file's length. A file with a packet that does not decode is redone
+    packet by packet (`_PacketLoop`): such a packet is skipped and counted (`warn` is told about each), and more than
+    `config.max_corrupt_packets` of them fail the extraction. `progress(done_ms, total_ms)` is called about every
+    10 % of the file.
     """
     config = config or AudioConfig()
     if config.codec not in _CONTAINER:
         raise ValueError(f"unsupported audio codec {config.codec!r}: choose one of {sorted(_CONTAINER)}")
-    fmt, ext = _CONTAINER[config.codec]
+    ext = _CONTAINER[config.codec][1]
     out_dir = Path(out_dir)
-    corrupt = 0
+    loop = _PacketLoop(src, config, warn)
     with temporary_path(out_dir, suffix=ext) as tmp:
         try:
             inp = av.open(str(src))
         except av.error.FFmpegError as exc:
             raise MediaError(f"{src}: cannot be opened as media ({exc})") from exc
-        with inp:
+        with inp:  # closed before the graph opens the file again: one demuxer's index in memory at a time
             stream = next(iter(inp.streams.audio), None)
             if stream is None:
                 raise NoAudioStreamError(f"{src}: has no audio stream (streams: "
                                          f"{', '.join(s.type for s in inp.streams) or 'none'})")
-            stream.thread_type = "AUTO"
+            index = stream.index
             source_channels = stream.codec_context.channels
             source_rate = stream.codec_context.sample_rate
-            total_ms = int(inp.duration * 1000 // av.time_base) if inp.duration else 0
-            resampler = _Resampler(config, pull_every=source_rate or config.sample_rate)
-            with av.open(str(tmp), "w", format=fmt) as out:
-                ostream = out.add_stream(config.codec, rate=config.sample_rate, layout=_LAYOUT[config.channels])
-                ostream.format = "s16"
-                encoder = _Encoder(out, ostream)
-                done_samples = 0
-                next_report = 0.0
-                try:
-                    for packet in inp.demux(stream):
-                        try:
-                            frames = packet.decode()
-                        except av.error.FFmpegError as exc:  # one bad packet: skip it, count it
-                            corrupt += 1
-                            if corrupt > config.max_corrupt_packets:
-                                at = (f"{float(packet.pts * packet.time_base):.2f} s" if packet.pts is not None
-                                      else "an unknown time")
-                                raise MediaError(f"{src}: more than max_corrupt_packets={config.max_corrupt_packets} "
-                                                 f"audio packets do not decode (the last one at {at}: {exc})") from exc
-                            if warn:
-                                warn(f"{src}: an audio packet does not decode ({exc}): silence in its place")
-                            frames = [_silence(stream, packet)]
-                        for frame in frames:
-                            ready = resampler.push(frame)
-                            if ready:
-                                encoder.put(ready)
-                                done_samples += sum(f.samples for f in ready)
-                        if progress and total_ms:
-                            done = done_samples * 1000 / config.sample_rate
-                            if done >= next_report:
-                                progress(int(done), total_ms)
-                                next_report = done + total_ms * 0.1
-                    encoder.put(resampler.push(None))
-                except av.error.FFmpegError as exc:  # the container itself cannot be read on
-                    encoder.close(flush=False)
-                    raise MediaError(f"{src}: audio stream cannot be decoded ({exc})") from exc
-                except BaseException:
-                    encoder.close(flush=False)
-                    raise
-                encoder.close()
+            report = _Progress(progress, int(inp.duration * 1000 // av.time_base) if inp.duration else 0,
+                               config.sample_rate)
+        try:
+            encoder = _encode(_graph_batches(src, index, config), tmp, config, report)
+        except _GraphFailed:
+            with av.open(str(src)) as inp:
+                stream = inp.streams[index]
+                stream.thread_type = "AUTO"
+                encoder = _encode(loop.batches(inp, stream), tmp, config, report)
         samples, sum_sq, peak = encoder.samples, encoder.sum_sq, encoder.peak
         if samples == 0:
             raise MediaError(f"{src}: the audio stream decoded to no samples")
@@ -236,7 +309,7 @@ def extract_audio(src: str | Path, out_dir: str | Path, config: AudioConfig | No
         path=final, sha256=digest, sample_rate=config.sample_rate, channels=config.channels,
         source_channels=source_channels, source_sample_rate=source_rate,
         duration_ms=samples * 1000 // config.sample_rate,
-        rms_dbfs=round(_dbfs(rms), 2), peak_dbfs=round(_dbfs(peak / 32768.0), 2), corrupt_packets=corrupt,
+        rms_dbfs=round(_dbfs(rms), 2), peak_dbfs=round(_dbfs(peak / 32768.0), 2), corrupt_packets=loop.corrupt,
     )
 
 
@@ -248,6 +321,8 @@ def extract_audio_cached(src: str | Path, source_sha256: str, out_dir: str | Pat
                          cache: StageCache, progress=None, warn=None) -> tuple[ExtractedAudio, bool]:
     """`extract_audio`, reused by stage key (source sha256, config, code version) when the stored file is still there
     and its sha256 verifies; (result, cache hit)."""
+    from multimodal_pipeline.storage.stage import stage_key  # Polars: not needed by `extract_audio` alone
+
     config = config or AudioConfig()
     key = stage_key("audio", [source_sha256], config_hash(config), CODE_VERSION)
     hit = cache.get("audio", key)

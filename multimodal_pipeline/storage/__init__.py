@@ -1,11 +1,16 @@
-"""Content-addressed storage, stage keys, atomic writes and the DuckDB catalog."""
+"""Content-addressed storage, stage keys, atomic writes and the DuckDB catalog.
 
-from multimodal_pipeline.storage.atomic import atomic_write_bytes, atomic_write_text, atomic_writer, temporary_path
-from multimodal_pipeline.storage.hashing import config_hash, sha256_bytes, sha256_file
-from multimodal_pipeline.storage.stage import StageCache, stage_key
-from multimodal_pipeline.storage.tables import CorruptTableError, MissingTableError, StoredTable, TableStore
+The names below are imported on first use, so that the atomic writer and the hashes come without Polars."""
 
-__all__ = [
-    "CorruptTableError", "MissingTableError", "StageCache", "StoredTable", "TableStore", "atomic_write_bytes", "atomic_write_text",
-    "atomic_writer", "config_hash", "sha256_bytes", "sha256_file", "stage_key", "temporary_path",
-]
+from __future__ import annotations
+
+from multimodal_pipeline.lazy import lazy_exports
+
+_WHERE = {
+    **dict.fromkeys(("atomic_write_bytes", "atomic_write_text", "atomic_writer", "temporary_path"), "atomic"),
+    **dict.fromkeys(("config_hash", "sha256_bytes", "sha256_file"), "hashing"),
+    **dict.fromkeys(("StageCache", "stage_key"), "stage"),
+    **dict.fromkeys(("CorruptTableError", "MissingTableError", "StoredTable", "TableStore"), "tables"),
+}
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
