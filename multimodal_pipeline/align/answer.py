@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -87,6 +88,18 @@ class Words:
     def join(self, a: int, b: int) -> str:
         return " ".join(self.text[a: b + 1])
 
+    @cached_property
+    def letter_windows(self) -> list[tuple[list[str], list[int]]]:
+        """For one, two and three words from each word on: their letters run together and the length of that
+        (a window past the last word has length -99, never near a handle's)."""
+        out = []
+        joined = [""] * len(self.letters)
+        for n in range(3):
+            joined = [joined[j] + self.letters[j + n] if j + n < len(self.letters) else "" for j in range(len(joined))]
+            length = [len(w) if j + n < len(self.letters) else -99 for j, w in enumerate(joined)]
+            out.append((joined, length))
+        return out
+
 
 @dataclass(frozen=True)
 class Message:
@@ -100,22 +113,20 @@ class Message:
 def name_words(words: Words, a: int, b: int, msg: Message, min_similarity: float) -> set[int]:
     """The words in a..b that say the chatter's name: a spoken part of the handle, or one to three words whose
     letters run together are at least `min_similarity` like the handle's (the most similar windows first, never
-    overlapping, so "thank you pixel bean" gives "pixel bean", not "you pixel bean")."""
-    out = {j for j in range(a, b + 1) if set(words.stems[j]) & msg.name}
+    overlapping, so "thank you pixel bean" gives "pixel bean", not "you pixel bean"). Only windows within three
+    letters of the handle's length are compared (a shorter or longer one is never counted)."""
+    out = {j for j in range(a, b + 1) if not msg.name.isdisjoint(words.stems[j])}
     target = msg.name_letters
     if len(target) < 5:
         return out
     found: list[tuple[float, int, int]] = []
-    for j in range(a, b + 1):
-        joined = ""
-        for n in range(3):
-            if j + n > b:
-                break
-            joined += words.letters[j + n]
-            if len(joined) > len(target) + 3:
-                break
-            sim = Indel.normalized_similarity(joined, target)
-            if len(joined) >= len(target) - 3 and sim >= min_similarity:
+    for n, (joined, length) in enumerate(words.letter_windows):
+        stop = b - n + 1  # the windows j..j+n that end inside a..b
+        if stop <= a:
+            break
+        lo, hi = len(target) - 3, len(target) + 3
+        for j in range(a, stop):
+            if lo <= length[j] <= hi and (sim := Indel.normalized_similarity(joined[j], target)) >= min_similarity:
                 found.append((sim, -n, j))
     taken: set[int] = set()
     for _sim, neg_n, j in sorted(found, reverse=True):

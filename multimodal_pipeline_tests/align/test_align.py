@@ -166,6 +166,61 @@ def test_run_together_handles_are_matched_to_the_spoken_name():
     assert row["author_named"] and row["accepted"]
 
 
+def _name_words_reference(words, a: int, b: int, msg, min_similarity: float) -> set[int]:
+    """Every window of one to three words compared (the first version of `name_words`, kept to hold the faster one
+    equal to it)."""
+    from rapidfuzz.distance import Indel
+
+    out = {j for j in range(a, b + 1) if set(words.stems[j]) & msg.name}
+    target = msg.name_letters
+    if len(target) < 5:
+        return out
+    found = []
+    for j in range(a, b + 1):
+        joined = ""
+        for n in range(3):
+            if j + n > b:
+                break
+            joined += words.letters[j + n]
+            if len(joined) > len(target) + 3:
+                break
+            sim = Indel.normalized_similarity(joined, target)
+            if len(joined) >= len(target) - 3 and sim >= min_similarity:
+                found.append((sim, -n, j))
+    taken: set[int] = set()
+    for _sim, neg_n, j in sorted(found, reverse=True):
+        window = set(range(j, j - neg_n + 1))
+        if not window & taken:
+            taken |= window
+    return out | taken
+
+
+def test_name_search_compares_only_windows_near_the_handles_length_and_finds_the_same_words():
+    import random
+
+    from multimodal_pipeline.align.answer import Message, Words, name_words
+    from multimodal_pipeline.align.spans import speech_words
+
+    rng = random.Random(7)
+    syllables = ["pix", "el", "bean", "frog", "storm", "mega", "king", "cool", "iron", "a", "the", "mr.", "%", "42"]
+    text = " ".join(" ".join(rng.choice(syllables) for _ in range(rng.randint(1, 3))).replace(" ", "")
+                    if rng.random() < 0.3 else rng.choice(syllables) for _ in range(300))
+    speech = frame_from_records(SpeechSegment, [seg_p(0, 1000, text)])
+    config = AlignConfig()
+    words = Words.build(speech_words(speech), config)
+    n = len(words.text)
+    hits = 0
+    for _ in range(400):
+        handle = "".join(rng.choice(syllables[:10]) for _ in range(rng.randint(1, 4)))
+        msg = Message({}, frozenset(), frozenset({handle[:4]}), "", handle)
+        a = rng.randrange(n)
+        b = min(n - 1, a + rng.randint(-1, 40))
+        similarity = rng.choice([0.6, config.name_similarity, 0.95])
+        got = name_words(words, a, b, msg, similarity)
+        assert got == _name_words_reference(words, a, b, msg, similarity), (handle, a, b)
+        hits += bool(got)
+    assert hits > 50  # the comparison is not between empty sets
+
 def test_names_the_asr_runs_together_or_mishears_and_sign_offs_after_the_answer():
     from multimodal_pipeline.align.answer import Message, Words, name_words
     from multimodal_pipeline.align.spans import speech_words
