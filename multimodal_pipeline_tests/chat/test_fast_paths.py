@@ -90,6 +90,10 @@ IRREGULAR = [
     "@id=f8;tmi-sent-ts=1704558008000;emotes=:0-4 :a!a@a PRIVMSG #c :Kappa",
     "@id=f9;tmi-sent-ts=1704558009000;emotes=25:0-4 :a!a@a PRIVMSG #c Kappa",
     "@id=f10;tmi-sent-ts=1704558010000;emotes=25:0-4,0-4 :a!a@a PRIVMSG #c :Kappa",
+    # each tag that is read given twice (the row path decides which value wins), and names that end like another
+    *[f"@id=g{i};tmi-sent-ts={1704558020000 + i};{t}=7;x=1;{t}=8 :a!a@a PRIVMSG #c :{t} twice"
+      for i, t in enumerate(twitch_irc._TAGS_USED)],
+    "@user-id=5;id=h1;tmi-sent-ts=1704558040000;xid=3;my-login=q :a!a@a PRIVMSG #c :lookalike tag names",
 ]
 
 
