@@ -26,8 +26,9 @@ from multimodal_pipeline.align.truth import load_truth
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
-def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
-         floor_quantile: float | None, min_precision: float, f1_slack: float, lag_ms: int) -> dict:
+def fitted(train: list[dict], features: tuple[str, ...], hidden: int, alpha: float, floor_quantile: float | None,
+           lag_ms: int):
+    """The scorer fitted on `train`'s labelled candidates and its similarity floor, as `fit_scorer` makes them."""
     x = pl.concat([feature_frame(s["labelled"], lag_ms) for s in train])
     y = np.concatenate([s["labelled"]["correct"].to_numpy() for s in train]).astype(int)
     scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features)
@@ -35,12 +36,36 @@ def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden:
     if floor_quantile is not None:
         right = pl.concat([s["labelled"].filter(pl.col("correct") & pl.col("lead").is_null()) for s in train])
         floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(floor_quantile))
-    scored = [(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in train]
-    n_train = sum(s["answered"] for s in train)
+    return scorer, floor
+
+
+def grid_of(scored: list, answered: int) -> list[dict]:
     grid = []
     for t in THRESHOLDS:
-        p, r, f1 = precision_recall_f1(scored, n_train, float(t))
+        p, r, f1 = precision_recall_f1(scored, answered, float(t))
         grid.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1})
+    return grid
+
+
+def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
+         floor_quantile: float | None, min_precision: float, f1_slack: float, lag_ms: int,
+         threshold_by: str = "in-sample") -> dict:
+    """Fit on `train`, choose the threshold, measure on `test`. `threshold_by`: "in-sample" (the grid on the
+    training streams themselves, as `fit_scorer` does) or "inner-lofo" (the grid pooled over the training families,
+    each measured with a scorer fitted on the others)."""
+    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms)
+    if threshold_by == "inner-lofo":
+        scored, answered = [], 0
+        for family in sorted({s["family"] for s in train}):
+            inner = [s for s in train if s["family"] != family]
+            left = [s for s in train if s["family"] == family]
+            sc, fl = fitted(inner, features, hidden, alpha, floor_quantile, lag_ms)
+            scored += [(with_scores(s["candidates"], sc, fl, lag_ms), s["truth"]) for s in left]
+            answered += sum(s["answered"] for s in left)
+        grid = grid_of(scored, answered)
+    else:
+        grid = grid_of([(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in train],
+                       sum(s["answered"] for s in train))
     threshold = pick_threshold(grid, min_precision, f1_slack)["threshold"]
     tested = [(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in test]
     p, r, f1 = precision_recall_f1(tested, sum(s["answered"] for s in test), threshold)
@@ -57,6 +82,8 @@ def main() -> None:
     parser.add_argument("--drop", nargs="*", default=[], choices=FEATURES, help="features left out")
     parser.add_argument("--min-precision", type=float, default=0.9)
     parser.add_argument("--f1-slack", type=float, default=0.01)
+    parser.add_argument("--threshold-by", choices=["in-sample", "inner-lofo"], default="in-sample",
+                        help="how each fold chooses its threshold on its training families (see `fold`)")
     parser.add_argument("--out", default="lofo_scorer")
     args = parser.parse_args()
     dump = Path(args.dump)
@@ -72,13 +99,14 @@ def main() -> None:
     lag_ms = AlignConfig().expected_lag_ms
     folds = {}
     for family in sorted({s["family"] for s in streams}):
-        folds[family] = fold([s for s in streams if s["family"] != family], [s for s in streams if s["family"] == family],
-                             features, args.hidden, args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms)
+        train = [s for s in streams if s["family"] != family]
+        folds[family] = fold(train, [s for s in streams if s["family"] == family], features, args.hidden,
+                             args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms, args.threshold_by)
         print(family, json.dumps(folds[family]), flush=True)
     mean_f1 = round(float(np.mean([f["f1"] for f in folds.values()])), 3)
     print(f"mean F1 over left-out families: {mean_f1}")
     write_result(args.out, {"variant": {"hidden": args.hidden, "alpha": args.alpha, "floor_quantile": floor_q,
-                                        "features": list(features)},
+                                        "features": list(features), "threshold_by": args.threshold_by},
                             "streams": meta["streams"], "folds": folds, "mean_f1": mean_f1})
 
 
