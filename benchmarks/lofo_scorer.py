@@ -21,8 +21,9 @@ import polars as pl
 
 from benchmarks.common import write_result
 from benchmarks.fit_scorer import THRESHOLDS, pick_threshold, precision_recall_f1, with_scores
+from multimodal_pipeline.align.core import _assign, off_topic, probabilities
 from multimodal_pipeline.align.scorer import FEATURES, feature_frame, fit_scorer
-from multimodal_pipeline.align.truth import load_truth
+from multimodal_pipeline.align.truth import label_pairs, load_truth
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
@@ -45,6 +46,28 @@ def grid_of(scored: list, answered: int) -> list[dict]:
         p, r, f1 = precision_recall_f1(scored, answered, float(t))
         grid.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1})
     return grid
+
+
+def losses(test: list[dict], scorer, floor: float | None, threshold: float, lag_ms: int) -> dict:
+    """Per answer style, the left-out messages that have a right candidate on the shortlist: accepted, or lost to the
+    similarity floor (every right candidate off topic), below the threshold, or in the one-to-one assignment."""
+    out: dict[str, dict[str, int]] = {}
+    for s in test:
+        lab = s["labelled"]
+        prob = probabilities(lab, scorer, lag_ms)
+        low = off_topic(lab, floor) if floor is not None else np.zeros(lab.height, bool)
+        lab = lab.with_columns(_p=pl.Series(prob), _off=pl.Series(low))
+        accepted = _assign(with_scores(s["candidates"], scorer, floor, lag_ms), threshold).filter(pl.col("accepted"))
+        right = label_pairs(accepted.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), s["truth"])
+        done = set(right.filter(pl.col("correct"))["event_id"].to_list())
+        for (event_id,), g in lab.filter(pl.col("correct")).group_by("event_id"):
+            d = out.setdefault(g["style"][0], dict.fromkeys(
+                ("with_right_candidate", "accepted", "floor", "below_threshold", "assignment"), 0))
+            d["with_right_candidate"] += 1
+            on_topic = g.filter(~pl.col("_off"))
+            d["accepted" if event_id in done else "floor" if on_topic.is_empty()
+              else "below_threshold" if on_topic["_p"].max() < threshold else "assignment"] += 1
+    return out
 
 
 def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
@@ -70,7 +93,8 @@ def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden:
     tested = [(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in test]
     p, r, f1 = precision_recall_f1(tested, sum(s["answered"] for s in test), threshold)
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3), "threshold": threshold,
-            "floor": None if floor is None else round(floor, 4)}
+            "floor": None if floor is None else round(floor, 4),
+            "losses": losses(test, scorer, floor, threshold, lag_ms)}
 
 
 def main() -> None:
@@ -105,9 +129,16 @@ def main() -> None:
         print(family, json.dumps(folds[family]), flush=True)
     mean_f1 = round(float(np.mean([f["f1"] for f in folds.values()])), 3)
     print(f"mean F1 over left-out families: {mean_f1}")
+    total: dict[str, dict[str, int]] = {}
+    for f in folds.values():
+        for style, counts in f["losses"].items():
+            for k, v in counts.items():
+                total.setdefault(style, {}).setdefault(k, 0)
+                total[style][k] += v
+    print("messages with a right candidate, by style, over the left-out families:", json.dumps(total))
     write_result(args.out, {"variant": {"hidden": args.hidden, "alpha": args.alpha, "floor_quantile": floor_q,
                                         "features": list(features), "threshold_by": args.threshold_by},
-                            "streams": meta["streams"], "folds": folds, "mean_f1": mean_f1})
+                            "streams": meta["streams"], "folds": folds, "mean_f1": mean_f1, "losses": total})
 
 
 if __name__ == "__main__":
