@@ -20,7 +20,7 @@ FORMAT = "ytdlp_live_chat"
 # The typed shape of the common line, a replay wrapper around one plain text message. msgspec decodes only these
 # fields (skipping the author photos, menus and accessibility labels that make up most of each line) into structs;
 # any other shape fails to decode and the line goes the general way below. `forbid_unknown_fields` is what keeps
-# e.g. a paid message, an emoji run or a second renderer off this path.
+# e.g. a paid message, an emoji run or a second renderer off this path; several text runs are one text.
 class _Run(msgspec.Struct, forbid_unknown_fields=True):
     text: str
 
@@ -97,8 +97,7 @@ def parse(src: Source, sink: Sink) -> None:
             try:
                 plain = decode_plain(line)
                 wrapper = plain.replayChatItemAction
-                if plain.isLive or len(wrapper.actions) != 1 or len(wrapper.actions[0].addChatItemAction.item
-                                                                     .liveChatTextMessageRenderer.message.runs) != 1:
+                if plain.isLive or len(wrapper.actions) != 1:
                     raise ValueError
                 offset = int(wrapper.videoOffsetTimeMsec)
             except (*_NOT_PLAIN, ValueError):
@@ -110,7 +109,8 @@ def parse(src: Source, sink: Sink) -> None:
                 p_off.append(offset)
                 p_author.append(r.authorName.simpleText if r.authorName is not None else None)
                 p_aid.append(r.authorExternalChannelId)
-                p_text.append(r.message.runs[0].text)
+                runs = r.message.runs  # text runs only: merged, as `runs_of` merges adjacent text runs
+                p_text.append(runs[0].text if len(runs) == 1 else "".join(run.text for run in runs))
                 p_id.append(r.id)
                 p_usec.append(r.timestampUsec)
                 last_off = offset

@@ -190,7 +190,20 @@ def _yt_irregular() -> list[str]:
     del no_name["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]["authorName"]
     no_name["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]["id"] = "no-name"
     deleted_target = text["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]["id"]
+
+    def runs_variant(runs: list, nid: str) -> dict:  # the same message with other runs
+        v = json.loads(json.dumps(text))
+        v["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]["message"]["runs"] = runs
+        v["addChatItemAction"]["item"]["liveChatTextMessageRenderer"]["id"] = nid
+        return v
+
+    runs_cases = [runs_variant([{"text": "two "}, {"text": "runs"}], "runs-2"),
+                  runs_variant([{"text": a} for a in ("five", " ", "text", " ", "runs")], "runs-5"),
+                  runs_variant([], "runs-0"), runs_variant([{"text": ""}, {"text": "x"}], "runs-empty-first"),
+                  runs_variant([{"text": None}, {"text": "y"}], "runs-null"),
+                  runs_variant([{"text": "link", "navigationEndpoint": {"url": "u"}}, {"text": " z"}], "runs-link")]
     return [
+        *[_wrap(v, str(9100 + k)) for k, v in enumerate(runs_cases)],
         *replay[:30],
         "",
         "{broken json",
