@@ -48,16 +48,17 @@ def grid_of(scored: list, answered: int) -> list[dict]:
     return grid
 
 
-def losses(test: list[dict], scorer, floor: float | None, threshold: float, lag_ms: int) -> dict:
+def losses(test: list[dict], tested: list, scorer, floor: float | None, threshold: float, lag_ms: int) -> dict:
     """Per answer style, the left-out messages that have a right candidate on the shortlist: accepted, or lost to the
-    similarity floor (every right candidate off topic), below the threshold, or in the one-to-one assignment."""
+    similarity floor (every right candidate off topic), below the threshold, or in the one-to-one assignment
+    (`tested`: each test stream's scored candidates and truth)."""
     out: dict[str, dict[str, int]] = {}
-    for s in test:
+    for s, (scored, _truth) in zip(test, tested, strict=True):
         lab = s["labelled"]
         prob = probabilities(lab, scorer, lag_ms)
         low = off_topic(lab, floor) if floor is not None else np.zeros(lab.height, bool)
         lab = lab.with_columns(_p=pl.Series(prob), _off=pl.Series(low))
-        accepted = _assign(with_scores(s["candidates"], scorer, floor, lag_ms), threshold).filter(pl.col("accepted"))
+        accepted = _assign(scored, threshold).filter(pl.col("accepted"))
         right = label_pairs(accepted.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), s["truth"])
         done = set(right.filter(pl.col("correct"))["event_id"].to_list())
         for (event_id,), g in lab.filter(pl.col("correct")).group_by("event_id"):
@@ -94,7 +95,7 @@ def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden:
     p, r, f1 = precision_recall_f1(tested, sum(s["answered"] for s in test), threshold)
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3), "threshold": threshold,
             "floor": None if floor is None else round(floor, 4),
-            "losses": losses(test, scorer, floor, threshold, lag_ms)}
+            "losses": losses(test, tested, scorer, floor, threshold, lag_ms)}
 
 
 def main() -> None:

@@ -120,20 +120,26 @@ def name_words(words: Words, a: int, b: int, msg: Message, min_similarity: float
     if len(target) < 5:
         return out
     found: list[tuple[float, int, int]] = []
+    lo, hi = len(target) - 3, len(target) + 3
     for n, (joined, length) in enumerate(words.letter_windows):
         stop = b - n + 1  # the windows j..j+n that end inside a..b
         if stop <= a:
             break
-        lo, hi = len(target) - 3, len(target) + 3
         for j in range(a, stop):
             if lo <= length[j] <= hi and (sim := Indel.normalized_similarity(joined[j], target)) >= min_similarity:
                 found.append((sim, -n, j))
+    return out | disjoint_windows(found)
+
+
+def disjoint_windows(found: list[tuple[float, int, int]]) -> set[int]:
+    """The words of the windows `(similarity, -extra words, first word)`, the most similar first, never two that
+    overlap."""
     taken: set[int] = set()
     for _sim, neg_n, j in sorted(found, reverse=True):
         window = set(range(j, j - neg_n + 1))
         if not window & taken:
             taken |= window
-    return out | taken
+    return taken
 
 
 @dataclass

@@ -167,9 +167,11 @@ def test_run_together_handles_are_matched_to_the_spoken_name():
 
 
 def _name_words_reference(words, a: int, b: int, msg, min_similarity: float) -> set[int]:
-    """Every window of one to three words compared (the first version of `name_words`, kept to hold the faster one
-    equal to it)."""
+    """Every window of one to three words compared (the first version of `name_words`'s search, kept to hold the
+    faster one equal to it)."""
     from rapidfuzz.distance import Indel
+
+    from multimodal_pipeline.align.answer import disjoint_windows
 
     out = {j for j in range(a, b + 1) if set(words.stems[j]) & msg.name}
     target = msg.name_letters
@@ -187,12 +189,7 @@ def _name_words_reference(words, a: int, b: int, msg, min_similarity: float) -> 
             sim = Indel.normalized_similarity(joined, target)
             if len(joined) >= len(target) - 3 and sim >= min_similarity:
                 found.append((sim, -n, j))
-    taken: set[int] = set()
-    for _sim, neg_n, j in sorted(found, reverse=True):
-        window = set(range(j, j - neg_n + 1))
-        if not window & taken:
-            taken |= window
-    return out | taken
+    return out | disjoint_windows(found)
 
 
 def test_name_search_compares_only_windows_near_the_handles_length_and_finds_the_same_words():
