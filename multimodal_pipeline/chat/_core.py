@@ -368,10 +368,11 @@ class Sink:
         if self.batch is not None:  # columns from a vectorized fast path, after the rows
             if n:  # some lines took the row path: both carry line numbers, file order is restored below
                 line_order = pl.concat([pl.Series(cols["ref"], dtype=pl.Int64), self.batch["ref"].cast(pl.Int64)])
-            frame = pl.concat([frame, self.batch.select(
+            fast = self.batch.select(
                 pl.col("ts", "epoch").cast(pl.Int64), *(pl.col(c).cast(pl.String) for c in string_cols),
                 pl.col("echo").cast(pl.Boolean),
-                self._int_refs(pl.col("ref")).alias("raw_ref"))])
+                self._int_refs(pl.col("ref")).alias("raw_ref"))
+            frame = pl.concat([frame, fast]) if n else fast
             batch_frags = self.batch.get_column("frags") if "frags" in self.batch.columns else None
             if explicit is not None or batch_frags is not None:
                 none = lambda k: pl.Series("fragments", [None] * k, dtype=_FRAGMENT_DTYPE)  # noqa: E731
@@ -405,7 +406,7 @@ class Sink:
             dups = events.height - int(first.sum())
             events = events.filter(first)
         events = events.select(list(EVENT_SCHEMA))
-        if events.height:
+        if events.height and not events["ts_ms"].is_sorted():
             events = events.sort("ts_ms", maintain_order=True)
         rejects = pl.DataFrame({
             "video_id": pl.Series([self.video_id] * len(self.rej_ref), dtype=pl.String),
