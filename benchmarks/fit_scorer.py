@@ -10,8 +10,11 @@ truly answered and its answer covers at least half of the true answer) and a sma
 answer features (`align/scorer.py`). The acceptance threshold is the one with the best F1 after the one-to-one
 assignment among those with precision at least `--min-precision` on the same streams (of those within `--f1-slack` of
 that F1, the highest); the accepted pairs per hour on a null set made of them (one stream's chat against another's
-speech) are reported beside each threshold and can be capped (`--max-null-per-hour`). Never run it on the held-out
-family (epsilon, with and without real noise): that measures the result.
+speech) are reported beside each threshold and can be capped (`--max-null-per-hour`), and so are those on a real null
+set disjoint from the null test (`benchmarks/null_align.py`'s tuning windows: other real chat against unread parts of a
+real transcript; `--max-real-null-per-hour`), whose candidates can also be added as negatives
+(`--real-negative-weight`).
+Never run it on the held-out family (epsilon, with and without real noise): that measures the result.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import polars as pl
 
 from benchmarks.common import write_result
 from benchmarks.eval_align import asr_model_name, stream_inputs
+from benchmarks.null_align import tuning_null_inputs
 from multimodal_pipeline.align.answer import Words
 from multimodal_pipeline.align.core import _assign, candidates, off_topic, probabilities
 from multimodal_pipeline.align.scorer import BUNDLED, Scorer, feature_frame, fit_continuation, fit_scorer
@@ -59,8 +63,16 @@ def main() -> None:
                              "more questions in the speech's own words than real chat does)")
     parser.add_argument("--f1-slack", type=float, default=0.01)
     parser.add_argument("--continue-threshold", type=float, default=0.4)
-    parser.add_argument("--floor-quantile", type=float, default=0.5,
-                        help="the similarity floor of lead-less answers: this quantile of the right ones")
+    parser.add_argument("--floor-quantiles", type=float, nargs="+", default=[0.5],
+                        help="the similarity floors of lead-less answers tried: these quantiles of the right ones "
+                             "(lower floors pass the tuning real null set but not the held-out null test, whose "
+                             "first transcript is unpunctuated: see the README)")
+    parser.add_argument("--max-real-null-per-hour", type=float, default=float("inf"),
+                        help="accepted pairs per hour allowed on the tuning real null set (reported; no limit by "
+                             "default)")
+    parser.add_argument("--real-negative-weight", type=float, default=0.0,
+                        help="sample weight of the tuning real null set's candidates, all negatives (0, the default: "
+                             "left out; tried, not shipped: see the README)")
     parser.add_argument("--out", default=str(BUNDLED))
     parser.add_argument("--work", default=None)
     parser.add_argument("--dump", default=None, help="also write the labelled candidates here")
@@ -100,36 +112,63 @@ def main() -> None:
         (dump / "meta.json").write_text(json.dumps({"streams": args.streams, "answered": truths,
                                                     "truths": [str(t) for *_, t in inputs],
                                                     "continuation": continuation.to_dict()}))
-    x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab, _t in frames])
+    # two null sets, where every accepted pair is false: one tuning stream's chat against another's speech
+    # (reported), and real chat against real unrelated speech (benchmarks/null_align.py's tuning windows, disjoint
+    # from the held-out null test), whose shortlisted candidates can also be the scorer's real-text negatives
+    null_inputs = [(inputs[k][1], inputs[k + 1][2],
+                    (inputs[k + 1][2]["ts_ms"].max() - inputs[k + 1][2]["ts_ms"].min()) / 3_600_000)
+                   for k in range(0, len(inputs) - 1, 2)]
+    filters = prompt_filter(CurateConfig(), config.prompt_filters)
+    null_sets = {name: ([candidates(sp, ch, config, filters, continuation=continuation)[0] for sp, ch, _h in ins],
+                        sum(h for *_, h in ins))
+                 for name, ins in (("null", null_inputs), ("real_null", tuning_null_inputs()))}
+    negatives = ([c.filter(pl.col("reason").is_null()) for c in null_sets["real_null"][0]]
+                 if args.real_negative_weight > 0 else [])
+    if args.dump:  # the real null set's candidates and hours, for benchmarks/lofo_scorer.py
+        for k, c in enumerate(null_sets["real_null"][0]):
+            c.write_parquet(Path(args.dump) / f"real-null-{k}.parquet")
+        meta_path = Path(args.dump) / "meta.json"
+        meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()),
+                                         "real_null_hours": null_sets["real_null"][1]}))
+    x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab, _t in frames]
+                  + [feature_frame(n, config.expected_lag_ms) for n in negatives])
     y = np.concatenate([lab["correct"].to_numpy() for _, lab, _t in frames]).astype(int)
-    scorer = fit_scorer(x, y, 0.5, {}, continuation)
-    # an answer with no read-aloud or name before it must fit its message at least this well (the median
-    # of the right lead-less candidates): on real chat against unrelated speech the rest is all false
+    n_neg = x.height - len(y)
+    weight = np.r_[np.ones(len(y)), np.full(n_neg, args.real_negative_weight)]
+    y = np.r_[y, np.zeros(n_neg, int)]
+    print(f"{len(y)} candidates, {int(y.sum())} right, {n_neg} real-null negatives "
+          f"(weight {args.real_negative_weight})")
+    scorer = fit_scorer(x, y, 0.5, {}, continuation, sample_weight=weight)
+    # an answer with no read-aloud or name before it must fit its message at least as well as this quantile of the
+    # right lead-less candidates: on real chat against unrelated speech the rest is mostly false. The quantile and the
+    # threshold are chosen together, for F1 at the precision asked, within the false pairs per hour allowed on the
+    # tuning real null set (benchmarks/null_align.py's tuning windows: real chat against real unrelated speech)
     right = pl.concat([lab.filter(pl.col("correct") & pl.col("lead").is_null()) for _, lab, _t in frames])
-    floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(args.floor_quantile))
+    right_sim = right["answer_similarity"].fill_nan(None).drop_nulls()
     grid = []
-
-    scored = [(with_scores(c, scorer, floor, config.expected_lag_ms), truth) for c, _lab, truth in frames]
-    # a null set from the tuning streams themselves: one stream's chat against another stream's speech, where every
-    # accepted pair is false (the real null test of benchmarks/null_align.py stays unseen)
-    nulls, null_hours = [], 0.0
-    for k in range(0, len(inputs) - 1, 2):
-        speech, chat = inputs[k][1], inputs[k + 1][2]
-        c, *_ = candidates(speech, chat, config, prompt_filter(CurateConfig(), config.prompt_filters),
-                           continuation=continuation)
-        nulls.append(with_scores(c, scorer, floor, config.expected_lag_ms))
-        null_hours += (chat["ts_ms"].max() - chat["ts_ms"].min()) / 3_600_000
-    for threshold in THRESHOLDS:
-        p, r, f1 = precision_recall_f1(scored, sum(truths), float(threshold))
-        false_per_hour = sum(int(_assign(c, float(threshold))["accepted"].sum()) for c in nulls) / max(null_hours, 1e-9)
-        grid.append({"threshold": float(threshold), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
-                     "null_per_hour": round(false_per_hour, 2)})
-    best = pick_threshold(grid, args.min_precision, args.f1_slack, args.max_null_per_hour)
+    for q in args.floor_quantiles:
+        floor = float(right_sim.quantile(q))
+        scored = [(with_scores(c, scorer, floor, config.expected_lag_ms), truth) for c, _lab, truth in frames]
+        nulls = {name: [with_scores(c, scorer, floor, config.expected_lag_ms) for c in cs]
+                 for name, (cs, _h) in null_sets.items()}
+        for threshold in THRESHOLDS:
+            p, r, f1 = precision_recall_f1(scored, sum(truths), float(threshold))
+            per_hour = {f"{name}_per_hour": round(sum(int(_assign(c, float(threshold))["accepted"].sum()) for c in cs)
+                                                  / max(null_sets[name][1], 1e-9), 2) for name, cs in nulls.items()}
+            grid.append({"floor_quantile": q, "floor": round(floor, 4), "threshold": float(threshold),
+                         "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4), **per_hour})
+        print(json.dumps(pick_threshold([g for g in grid if g["floor_quantile"] == q], args.min_precision,
+                                        args.f1_slack, args.max_null_per_hour, args.max_real_null_per_hour)))
+    best = pick_threshold(grid, args.min_precision, args.f1_slack, args.max_null_per_hour,
+                          args.max_real_null_per_hour)
+    floor = best["floor"]
     trained_on = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
                   "asr_model": asr_model_name(args.asr_model) if args.speech == "asr" else None}
-    meta = {"version": 1, "min_answer_similarity": round(floor, 4), "trained_on": trained_on,
-            "candidates": int(len(y)), "positives": int(y.sum()), "tuning_at_threshold": best}
-    final = fit_scorer(x, y, best["threshold"], meta, continuation)
+    meta = {"version": 1, "min_answer_similarity": floor, "floor_quantile": best["floor_quantile"],
+            "trained_on": trained_on,
+            "candidates": int(len(y)), "positives": int(y.sum()), "real_null_negatives": n_neg,
+            "real_negative_weight": args.real_negative_weight, "tuning_at_threshold": best}
+    final = fit_scorer(x, y, best["threshold"], meta, continuation, sample_weight=weight)
     Path(args.out).write_text(final.to_json())
     print(json.dumps(best))
     write_result("fit_scorer", {"grid": grid, "chosen": best, **meta})
@@ -159,15 +198,17 @@ def precision_recall_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], n_true:
 
 
 def pick_threshold(grid: list[dict], min_precision: float, f1_slack: float,
-                   max_null_per_hour: float = float("inf")) -> dict:
-    """The F1 curve is flat near its top: of the thresholds with enough precision (and few enough false pairs on the
-    null set) whose F1 is within `f1_slack` of the best, the highest (the one that favours precision); the best F1
-    when none has enough precision."""
-    ok = [g for g in grid if g["precision"] >= min_precision and g.get("null_per_hour", 0.0) <= max_null_per_hour]
+                   max_null_per_hour: float = float("inf"), max_real_null_per_hour: float = float("inf")) -> dict:
+    """The F1 curve is flat near its top: of the settings with enough precision (and few enough false pairs on the
+    null sets) whose F1 is within `f1_slack` of the best, the one with the highest threshold (it favours precision),
+    then the lowest similarity floor; the best F1 when none qualifies."""
+    ok = [g for g in grid if g["precision"] >= min_precision and g.get("null_per_hour", 0.0) <= max_null_per_hour
+          and g.get("real_null_per_hour", 0.0) <= max_real_null_per_hour]
     if not ok:
         return max(grid, key=lambda g: g["f1"])
     top = max(g["f1"] for g in ok)
-    return max((g for g in ok if g["f1"] >= top - f1_slack), key=lambda g: g["threshold"])
+    return max((g for g in ok if g["f1"] >= top - f1_slack),
+               key=lambda g: (g["threshold"], -g.get("floor_quantile", 0.0)))
 
 
 def continuation_examples(speech: pl.DataFrame, truth: pl.DataFrame, config: AlignConfig

@@ -28,11 +28,15 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
 def fitted(train: list[dict], features: tuple[str, ...], hidden: int, alpha: float, floor_quantile: float | None,
-           lag_ms: int):
-    """The scorer fitted on `train`'s labelled candidates and its similarity floor, as `fit_scorer` makes them."""
-    x = pl.concat([feature_frame(s["labelled"], lag_ms) for s in train])
+           lag_ms: int, negatives: list[pl.DataFrame] = (), negative_weight: float = 0.0):
+    """The scorer fitted on `train`'s labelled candidates (and the real null set's shortlisted candidates
+    `negatives`, all wrong, at `negative_weight`) and its similarity floor, as `fit_scorer` makes them."""
+    negatives = [n.filter(pl.col("reason").is_null()) for n in negatives] if negative_weight > 0 else []
+    x = pl.concat([feature_frame(s["labelled"], lag_ms) for s in train] + [feature_frame(n, lag_ms) for n in negatives])
     y = np.concatenate([s["labelled"]["correct"].to_numpy() for s in train]).astype(int)
-    scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features)
+    weight = np.r_[np.ones(len(y)), np.full(x.height - len(y), negative_weight)]
+    y = np.r_[y, np.zeros(x.height - len(y), int)]
+    scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features, sample_weight=weight)
     floor = None
     if floor_quantile is not None:
         right = pl.concat([s["labelled"].filter(pl.col("correct") & pl.col("lead").is_null()) for s in train])
@@ -40,11 +44,14 @@ def fitted(train: list[dict], features: tuple[str, ...], hidden: int, alpha: flo
     return scorer, floor
 
 
-def grid_of(scored: list, answered: int) -> list[dict]:
+def grid_of(scored: list, answered: int, nulls: list[pl.DataFrame] = (), null_hours: float = 0.0) -> list[dict]:
+    """P/R/F1 at every threshold, and the accepted pairs per hour on the scored real null candidates `nulls`."""
     grid = []
     for t in THRESHOLDS:
         p, r, f1 = precision_recall_f1(scored, answered, float(t))
-        grid.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1})
+        per_hour = (sum(int(_assign(c, float(t))["accepted"].sum()) for c in nulls) / null_hours if null_hours
+                    else 0.0)
+        grid.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1, "real_null_per_hour": per_hour})
     return grid
 
 
@@ -73,11 +80,15 @@ def losses(test: list[dict], tested: list, scorer, floor: float | None, threshol
 
 def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
          floor_quantile: float | None, min_precision: float, f1_slack: float, lag_ms: int,
-         threshold_by: str = "in-sample") -> dict:
+         threshold_by: str = "in-sample", real_null: tuple[list[pl.DataFrame], float] = ([], 0.0),
+         negative_weight: float = 0.0, max_real_null_per_hour: float = float("inf")) -> dict:
     """Fit on `train`, choose the threshold, measure on `test`. `threshold_by`: "in-sample" (the grid on the
     training streams themselves, as `fit_scorer` does) or "inner-lofo" (the grid pooled over the training families,
-    each measured with a scorer fitted on the others)."""
-    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms)
+    each measured with a scorer fitted on the others). `real_null`: the tuning real null set's candidates and hours
+    (negatives at `negative_weight`; the threshold keeps its accepted pairs per hour within the maximum)."""
+    nulls, hours = real_null
+    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms, nulls, negative_weight)
+    scored_nulls = [with_scores(c, scorer, floor, lag_ms) for c in nulls]
     if threshold_by == "inner-lofo":
         scored, answered = [], 0
         for family in sorted({s["family"] for s in train}):
@@ -89,12 +100,14 @@ def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden:
         grid = grid_of(scored, answered)
     else:
         grid = grid_of([(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in train],
-                       sum(s["answered"] for s in train))
-    threshold = pick_threshold(grid, min_precision, f1_slack)["threshold"]
+                       sum(s["answered"] for s in train), scored_nulls, hours)
+    chosen = pick_threshold(grid, min_precision, f1_slack, max_real_null_per_hour=max_real_null_per_hour)
+    threshold = chosen["threshold"]
     tested = [(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in test]
     p, r, f1 = precision_recall_f1(tested, sum(s["answered"] for s in test), threshold)
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3), "threshold": threshold,
             "floor": None if floor is None else round(floor, 4),
+            "real_null_per_hour": round(chosen.get("real_null_per_hour", 0.0), 2),
             "losses": losses(test, tested, scorer, floor, threshold, lag_ms)}
 
 
@@ -109,6 +122,10 @@ def main() -> None:
     parser.add_argument("--f1-slack", type=float, default=0.01)
     parser.add_argument("--threshold-by", choices=["in-sample", "inner-lofo"], default="in-sample",
                         help="how each fold chooses its threshold on its training families (see `fold`)")
+    parser.add_argument("--real-negative-weight", type=float, default=0.0,
+                        help="train on the dump's real null candidates as negatives at this weight (0: not)")
+    parser.add_argument("--max-real-null-per-hour", type=float, default=float("inf"),
+                        help="the threshold keeps the dump's real null set within this many pairs an hour")
     parser.add_argument("--out", default="lofo_scorer")
     args = parser.parse_args()
     dump = Path(args.dump)
@@ -119,6 +136,9 @@ def main() -> None:
         streams.append({"family": stream.split(":")[0], "candidates": pl.read_parquet(dump / f"candidates-{k}.parquet"),
                         "labelled": pl.read_parquet(dump / f"labelled-{k}.parquet"), "truth": truth,
                         "answered": truth.filter(pl.col("answered")).height})
+    real_null = ([pl.read_parquet(p) for p in sorted(dump.glob("real-null-*.parquet"),
+                                                     key=lambda p: int(p.stem.rsplit("-", 1)[1]))],
+                 float(meta.get("real_null_hours", 0.0)))
     features = tuple(f for f in FEATURES if f not in args.drop)
     floor_q = None if args.floor_quantile.lower() == "none" else float(args.floor_quantile)
     lag_ms = AlignConfig().expected_lag_ms
@@ -126,7 +146,8 @@ def main() -> None:
     for family in sorted({s["family"] for s in streams}):
         train = [s for s in streams if s["family"] != family]
         folds[family] = fold(train, [s for s in streams if s["family"] == family], features, args.hidden,
-                             args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms, args.threshold_by)
+                             args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms, args.threshold_by,
+                             real_null, args.real_negative_weight, args.max_real_null_per_hour)
         print(family, json.dumps(folds[family]), flush=True)
     mean_f1 = round(float(np.mean([f["f1"] for f in folds.values()])), 3)
     print(f"mean F1 over left-out families: {mean_f1}")
@@ -138,6 +159,8 @@ def main() -> None:
                 total[style][k] += v
     print("messages with a right candidate, by style, over the left-out families:", json.dumps(total))
     write_result(args.out, {"variant": {"hidden": args.hidden, "alpha": args.alpha, "floor_quantile": floor_q,
+                                        "real_negative_weight": args.real_negative_weight,
+                                        "max_real_null_per_hour": args.max_real_null_per_hour,
                                         "features": list(features), "threshold_by": args.threshold_by},
                             "streams": meta["streams"], "folds": folds, "mean_f1": mean_f1, "losses": total})
 

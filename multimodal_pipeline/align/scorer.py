@@ -107,8 +107,8 @@ class Scorer:
     def to_json(self) -> str:
         doc = {"kind": "mlp", "features": list(self.features), "mean": self.mean.tolist(),
                "scale": self.scale.tolist(), "low": None if self.low is None else self.low.tolist(),
-               "high": None if self.high is None else self.high.tolist(), "layers": [{"weights": w.tolist(), "bias": b.tolist()}
-                                                         for w, b in self.layers],
+               "high": None if self.high is None else self.high.tolist(),
+               "layers": [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.layers],
                "threshold": self.threshold,
                "continuation": self.continuation.to_dict() if self.continuation else None, **self.meta}
         return json.dumps(doc) + "\n"
@@ -139,9 +139,9 @@ def load_scorer(path: str | None = None) -> Scorer:
 
 def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, continuation: Continuation | None,
                hidden: int = 16, alpha: float = 1e-3, seed: int = 0,
-               features: tuple[str, ...] = FEATURES) -> Scorer:
+               features: tuple[str, ...] = FEATURES, sample_weight: np.ndarray | None = None) -> Scorer:
     """scikit-learn's `MLPClassifier` (log-loss, so its probabilities stay calibrated) on standardized features
-    (`features`: a subset of FEATURES; all by default)."""
+    (`features`: a subset of FEATURES; all by default), each row weighted by `sample_weight` (all 1 by default)."""
     from sklearn.neural_network import MLPClassifier
 
     m = x.select(list(features)).to_numpy().astype(np.float64)
@@ -150,6 +150,7 @@ def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, con
     mean, scale = m.mean(axis=0), m.std(axis=0)
     scale[scale == 0] = 1.0
     model = MLPClassifier(hidden_layer_sizes=(hidden,) if hidden else (), alpha=alpha, max_iter=3000,
-                          random_state=seed, early_stopping=False).fit((m - mean) / scale, y)
+                          random_state=seed, early_stopping=False).fit((m - mean) / scale, y,
+                                                                       sample_weight=sample_weight)
     layers = tuple((w, b) for w, b in zip(model.coefs_, model.intercepts_))
     return Scorer(tuple(features), mean, scale, layers, threshold, "", continuation, meta, low, high)
