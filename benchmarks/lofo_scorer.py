@@ -23,7 +23,7 @@ from benchmarks.common import write_result
 from benchmarks.fit_scorer import THRESHOLDS, pick_threshold, precision_recall_f1, with_scores
 from multimodal_pipeline.align.core import _assign, off_topic, probabilities
 from multimodal_pipeline.align.scorer import FEATURES, feature_frame, fit_scorer
-from multimodal_pipeline.align.truth import label_pairs, load_truth
+from multimodal_pipeline.align.truth import label_pairs, load_truth, token_f1
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
@@ -78,6 +78,16 @@ def losses(test: list[dict], tested: list, scorer, floor: float | None, threshol
     return out
 
 
+def response_token_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], threshold: float) -> float:
+    """The mean response token F1 of the right accepted pairs (against the true answer's text)."""
+    values = []
+    for c, truth in scored:
+        acc = _assign(c, threshold).filter(pl.col("accepted"))
+        right = label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), truth).filter(pl.col("correct"))
+        values += [token_f1(a, b) for a, b in zip(right["response"].to_list(), right["reply_text"].to_list())]
+    return float(np.mean(values)) if values else 0.0
+
+
 def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
          floor_quantile: float | None, min_precision: float, f1_slack: float, lag_ms: int,
          threshold_by: str = "in-sample", real_null: tuple[list[pl.DataFrame], float] = ([], 0.0),
@@ -106,6 +116,7 @@ def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden:
     tested = [(with_scores(s["candidates"], scorer, floor, lag_ms), s["truth"]) for s in test]
     p, r, f1 = precision_recall_f1(tested, sum(s["answered"] for s in test), threshold)
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3), "threshold": threshold,
+            "token_f1": round(response_token_f1(tested, threshold), 3),
             "floor": None if floor is None else round(floor, 4),
             "real_null_per_hour": round(chosen.get("real_null_per_hour", 0.0), 2),
             "losses": losses(test, tested, scorer, floor, threshold, lag_ms)}
@@ -150,7 +161,8 @@ def main() -> None:
                              real_null, args.real_negative_weight, args.max_real_null_per_hour)
         print(family, json.dumps(folds[family]), flush=True)
     mean_f1 = round(float(np.mean([f["f1"] for f in folds.values()])), 3)
-    print(f"mean F1 over left-out families: {mean_f1}")
+    mean_token_f1 = round(float(np.mean([f["token_f1"] for f in folds.values()])), 3)
+    print(f"mean F1 over left-out families: {mean_f1}, mean response token F1: {mean_token_f1}")
     total: dict[str, dict[str, int]] = {}
     for f in folds.values():
         for style, counts in f["losses"].items():
@@ -162,7 +174,9 @@ def main() -> None:
                                         "real_negative_weight": args.real_negative_weight,
                                         "max_real_null_per_hour": args.max_real_null_per_hour,
                                         "features": list(features), "threshold_by": args.threshold_by},
-                            "streams": meta["streams"], "folds": folds, "mean_f1": mean_f1, "losses": total})
+                            "streams": meta["streams"], "folds": folds, "mean_f1": mean_f1,
+                            "mean_token_f1": mean_token_f1,
+                            "losses": total})
 
 
 if __name__ == "__main__":
