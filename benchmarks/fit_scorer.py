@@ -122,20 +122,15 @@ def main() -> None:
     null_sets = {name: ([candidates(sp, ch, config, filters, continuation=continuation)[0] for sp, ch, _h in ins],
                         sum(h for *_, h in ins))
                  for name, ins in (("null", null_inputs), ("real_null", tuning_null_inputs()))}
-    negatives = ([c.filter(pl.col("reason").is_null()) for c in null_sets["real_null"][0]]
-                 if args.real_negative_weight > 0 else [])
     if args.dump:  # the real null set's candidates and hours, for benchmarks/lofo_scorer.py
         for k, c in enumerate(null_sets["real_null"][0]):
             c.write_parquet(Path(args.dump) / f"real-null-{k}.parquet")
         meta_path = Path(args.dump) / "meta.json"
         meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()),
                                          "real_null_hours": null_sets["real_null"][1]}))
-    x = pl.concat([feature_frame(lab, config.expected_lag_ms) for _, lab, _t in frames]
-                  + [feature_frame(n, config.expected_lag_ms) for n in negatives])
-    y = np.concatenate([lab["correct"].to_numpy() for _, lab, _t in frames]).astype(int)
-    n_neg = x.height - len(y)
-    weight = np.r_[np.ones(len(y)), np.full(n_neg, args.real_negative_weight)]
-    y = np.r_[y, np.zeros(n_neg, int)]
+    x, y, weight = training_set([lab for _, lab, _t in frames], null_sets["real_null"][0], args.real_negative_weight,
+                                config.expected_lag_ms)
+    n_neg = x.height - sum(lab.height for _, lab, _t in frames)
     print(f"{len(y)} candidates, {int(y.sum())} right, {n_neg} real-null negatives "
           f"(weight {args.real_negative_weight})")
     scorer = fit_scorer(x, y, 0.5, {}, continuation, sample_weight=weight)
@@ -153,8 +148,8 @@ def main() -> None:
                  for name, (cs, _h) in null_sets.items()}
         for threshold in THRESHOLDS:
             p, r, f1 = precision_recall_f1(scored, sum(truths), float(threshold))
-            per_hour = {f"{name}_per_hour": round(sum(int(_assign(c, float(threshold))["accepted"].sum()) for c in cs)
-                                                  / max(null_sets[name][1], 1e-9), 2) for name, cs in nulls.items()}
+            per_hour = {f"{name}_per_hour": round(null_per_hour(cs, null_sets[name][1], float(threshold)), 2)
+                        for name, cs in nulls.items()}
             grid.append({"floor_quantile": q, "floor": round(floor, 4), "threshold": float(threshold),
                          "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4), **per_hour})
         print(json.dumps(pick_threshold([g for g in grid if g["floor_quantile"] == q], args.min_precision,
@@ -184,14 +179,35 @@ def with_scores(c: pl.DataFrame, scorer: Scorer, floor: float | None, expected_l
     return c.with_columns(score=pl.Series(prob))
 
 
+def training_set(labelled: list[pl.DataFrame], real_null: list[pl.DataFrame], negative_weight: float,
+                 expected_lag_ms: int) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """The scorer's (features, labels, sample weights): the labelled candidates (weight 1) and, when
+    `negative_weight` > 0, the real null set's shortlisted candidates as wrong ones at that weight."""
+    negatives = [c.filter(pl.col("reason").is_null()) for c in real_null] if negative_weight > 0 else []
+    x = pl.concat([feature_frame(f, expected_lag_ms) for f in labelled + negatives])
+    y = np.concatenate([lab["correct"].to_numpy() for lab in labelled]).astype(int)
+    n_neg = x.height - len(y)
+    return x, np.r_[y, np.zeros(n_neg, int)], np.r_[np.ones(len(y)), np.full(n_neg, negative_weight)]
+
+
+def null_per_hour(scored_nulls: list[pl.DataFrame], hours: float, threshold: float) -> float:
+    """Accepted pairs per hour of chat on a scored null set (every one is false)."""
+    return sum(int(_assign(c, threshold)["accepted"].sum()) for c in scored_nulls) / max(hours, 1e-9)
+
+
+def labelled_accepted(scored: list[tuple[pl.DataFrame, pl.DataFrame]], threshold: float) -> list[pl.DataFrame]:
+    """Per stream (scored candidates, truth): the pairs accepted at `threshold`, labelled against the truth."""
+    return [label_pairs(_assign(c, threshold).filter(pl.col("accepted")).rename(
+        {"ts_ms": "event_ts_ms", "text": "prompt"}), truth) for c, truth in scored]
+
+
 def precision_recall_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], n_true: int, threshold: float
                         ) -> tuple[float, float, float]:
     """Precision, recall and F1 after the one-to-one assignment at `threshold`, over streams given as (scored
     candidates, truth)."""
     tp = n = 0
-    for c, truth in scored:
-        acc = _assign(c, threshold).filter(pl.col("accepted"))
-        tp += int(label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), truth)["correct"].sum())
+    for acc in labelled_accepted(scored, threshold):
+        tp += int(acc["correct"].sum())
         n += acc.height
     p, r = (tp / n if n else 0.0), tp / max(n_true, 1)
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)

@@ -20,10 +20,11 @@ import numpy as np
 import polars as pl
 
 from benchmarks.common import write_result
-from benchmarks.fit_scorer import THRESHOLDS, pick_threshold, precision_recall_f1, with_scores
-from multimodal_pipeline.align.core import _assign, off_topic, probabilities
-from multimodal_pipeline.align.scorer import FEATURES, feature_frame, fit_scorer
-from multimodal_pipeline.align.truth import label_pairs, load_truth, token_f1
+from benchmarks.fit_scorer import (THRESHOLDS, labelled_accepted, null_per_hour, pick_threshold,
+                                   precision_recall_f1, training_set, with_scores)
+from multimodal_pipeline.align.core import off_topic, probabilities
+from multimodal_pipeline.align.scorer import FEATURES, fit_scorer
+from multimodal_pipeline.align.truth import load_truth, token_f1
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
@@ -31,11 +32,7 @@ def fitted(train: list[dict], features: tuple[str, ...], hidden: int, alpha: flo
            lag_ms: int, negatives: list[pl.DataFrame] = (), negative_weight: float = 0.0):
     """The scorer fitted on `train`'s labelled candidates (and the real null set's shortlisted candidates
     `negatives`, all wrong, at `negative_weight`) and its similarity floor, as `fit_scorer` makes them."""
-    negatives = [n.filter(pl.col("reason").is_null()) for n in negatives] if negative_weight > 0 else []
-    x = pl.concat([feature_frame(s["labelled"], lag_ms) for s in train] + [feature_frame(n, lag_ms) for n in negatives])
-    y = np.concatenate([s["labelled"]["correct"].to_numpy() for s in train]).astype(int)
-    weight = np.r_[np.ones(len(y)), np.full(x.height - len(y), negative_weight)]
-    y = np.r_[y, np.zeros(x.height - len(y), int)]
+    x, y, weight = training_set([s["labelled"] for s in train], list(negatives), negative_weight, lag_ms)
     scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features, sample_weight=weight)
     floor = None
     if floor_quantile is not None:
@@ -49,8 +46,7 @@ def grid_of(scored: list, answered: int, nulls: list[pl.DataFrame] = (), null_ho
     grid = []
     for t in THRESHOLDS:
         p, r, f1 = precision_recall_f1(scored, answered, float(t))
-        per_hour = (sum(int(_assign(c, float(t))["accepted"].sum()) for c in nulls) / null_hours if null_hours
-                    else 0.0)
+        per_hour = null_per_hour(nulls, null_hours, float(t)) if null_hours else 0.0
         grid.append({"threshold": float(t), "precision": p, "recall": r, "f1": f1, "real_null_per_hour": per_hour})
     return grid
 
@@ -60,13 +56,11 @@ def losses(test: list[dict], tested: list, scorer, floor: float | None, threshol
     similarity floor (every right candidate off topic), below the threshold, or in the one-to-one assignment
     (`tested`: each test stream's scored candidates and truth)."""
     out: dict[str, dict[str, int]] = {}
-    for s, (scored, _truth) in zip(test, tested, strict=True):
+    for s, right in zip(test, labelled_accepted(tested, threshold), strict=True):
         lab = s["labelled"]
         prob = probabilities(lab, scorer, lag_ms)
         low = off_topic(lab, floor) if floor is not None else np.zeros(lab.height, bool)
         lab = lab.with_columns(_p=pl.Series(prob), _off=pl.Series(low))
-        accepted = _assign(scored, threshold).filter(pl.col("accepted"))
-        right = label_pairs(accepted.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), s["truth"])
         done = set(right.filter(pl.col("correct"))["event_id"].to_list())
         for (event_id,), g in lab.filter(pl.col("correct")).group_by("event_id"):
             d = out.setdefault(g["style"][0], dict.fromkeys(
@@ -81,9 +75,8 @@ def losses(test: list[dict], tested: list, scorer, floor: float | None, threshol
 def response_token_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], threshold: float) -> float:
     """The mean response token F1 of the right accepted pairs (against the true answer's text)."""
     values = []
-    for c, truth in scored:
-        acc = _assign(c, threshold).filter(pl.col("accepted"))
-        right = label_pairs(acc.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), truth).filter(pl.col("correct"))
+    for acc in labelled_accepted(scored, threshold):
+        right = acc.filter(pl.col("correct"))
         values += [token_f1(a, b) for a, b in zip(right["response"].to_list(), right["reply_text"].to_list())]
     return float(np.mean(values)) if values else 0.0
 
