@@ -1,12 +1,12 @@
 """Alignment quality against generated streams' ground truth, through the real ASR, next to the naive baseline.
 
-    python -m benchmarks.eval_align                                   # held-out: epsilon + real-noise streams, real ASR
+    python -m benchmarks.eval_align                                   # held-out: zeta + real-noise streams, real ASR
     python -m benchmarks.eval_align --streams beta:12 --speech script # a quick look without ASR
 
 Streams are `family:seed` (the generator family's wording) or `family+real:seed` (that family's questions and answers,
 monologue from a real stream transcript and chat noise from a real chat log, both from ../shared/fixtures/real).
-The scorer was fitted and the settings tuned on families alpha, beta, gamma and delta (`benchmarks/fit_scorer.py`);
-epsilon and its real-noise streams were not looked at while tuning. A pair is right when its message was truly
+The scorer was fitted and the settings tuned on families alpha, beta, gamma, delta and epsilon
+(`benchmarks/fit_scorer.py`); zeta and its real-noise streams were not looked at while tuning. A pair is right when its message was truly
 answered and its response covers at least half of the true answer (the reply alone). Beside P/R/F1: response token
 F1 and span precision on right pairs, names left in accepted responses, thank-yous paired, dismissed questions
 accepted.
@@ -36,8 +36,7 @@ from multimodal_pipeline.synth.families import TUNING_FAMILIES
 FIXTURES = Path(os.environ.get("MMP_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"))
 REAL_MONOLOGUE = FIXTURES / "duckautomata__dokiscripts-data" / "20240208_stream_J2YmJL0PX5M.srt"
 REAL_CHAT = FIXTURES / "charlie-collard__twitch-chat-replay" / "1087079172.json"
-HELD_OUT = ["epsilon:41", "epsilon:42", "epsilon:43", "epsilon:44", "epsilon:45", "epsilon+real:51",
-            "epsilon+real:52", "epsilon+real:53"]
+HELD_OUT = ["zeta:41", "zeta:42", "zeta:43", "zeta:44", "zeta:45", "zeta+real:51", "zeta+real:52", "zeta+real:53"]
 
 
 def script_speech(script_path: Path, video_id: str) -> pl.DataFrame:

@@ -1,6 +1,6 @@
 """Fit the alignment scorer on the tuning families and store it as `multimodal_pipeline/align/models/scorer.json`.
 
-    python -m benchmarks.fit_scorer   # alpha, beta (seeds 101-108), gamma and delta (41-45), real ASR
+    python -m benchmarks.fit_scorer   # alpha, beta (seeds 101-108), gamma, delta, epsilon (41-45), real ASR
     python -m benchmarks.fit_scorer --speech script       # without ASR (a quick look; not what is shipped)
 
 First the continuation model (does the next sentence still belong to the answer?) is fitted on the true answers'
@@ -14,7 +14,7 @@ speech) are reported beside each threshold and can be capped (`--max-null-per-ho
 set disjoint from the null test (`benchmarks/null_align.py`'s tuning windows: other real chat against unread parts of a
 real transcript; `--max-real-null-per-hour`), whose candidates can also be added as negatives
 (`--real-negative-weight`).
-Never run it on the held-out family (epsilon, with and without real noise): that measures the result.
+Never run it on the held-out family (zeta, with and without real noise): that measures the result.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from multimodal_pipeline.curate.filters import prompt_filter
 THRESHOLDS = np.round(np.arange(0.30, 0.99, 0.02), 2)
 
 TUNING = ([f"{f}:{s}" for f in ("alpha", "beta") for s in range(101, 109)]
-          + [f"{f}:{s}" for f in ("gamma", "delta") for s in range(41, 46)])
+          + [f"{f}:{s}" for f in ("gamma", "delta", "epsilon") for s in range(41, 46)])
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ def test_handles_differ_by_family():
 
 def test_unknown_family_is_refused():
     with pytest.raises(ValueError, match="family"):
-        StreamSpec(family="zeta")
+        StreamSpec(family="omega")
 
 
 @pytest.fixture(scope="module")

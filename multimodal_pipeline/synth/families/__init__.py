@@ -4,10 +4,10 @@ A family owns its questions and answers, read-aloud leads, the ways it names a c
 and gifts, dismissals, single-word and long answers, monologue, chat chatter and the shape of its handles. The planner
 (`plan.py`) only decides *when* things happen; *what* is said comes from one family. Families were written separately
 (different wording, sentence shapes and lengths) so that alignment can be tuned on some and measured on the others:
-`alpha`, `beta`, `gamma` and `delta` are the tuning families, `epsilon` is held out (see the README's alignment
-figures). `gamma` was the held-out family until its figures had been looked at three times, then `delta` was written to
-replace it; `delta` joined the tuning families after its figures had been looked at five times, and `epsilon` was
-written to replace it.
+`alpha`, `beta`, `gamma`, `delta` and `epsilon` are the tuning families, `zeta` is held out (see the README's
+alignment figures). `gamma` was the held-out family until its figures had been looked at three times, then `delta` was
+written to replace it; `delta` joined the tuning families after its figures had been looked at five times, and
+`epsilon` was written to replace it; `epsilon` joined them after seven looks, and `zeta` was written to replace it.
 """
 
 from __future__ import annotations
@@ -62,14 +62,15 @@ class Family:
 
 
 def family(name: str) -> Family:
-    from . import alpha, beta, delta, epsilon, gamma
+    from . import alpha, beta, delta, epsilon, gamma, zeta
 
-    families = {f.name: f for f in (alpha.FAMILY, beta.FAMILY, gamma.FAMILY, delta.FAMILY, epsilon.FAMILY)}
+    families = {f.name: f for f in (alpha.FAMILY, beta.FAMILY, gamma.FAMILY, delta.FAMILY, epsilon.FAMILY,
+                                          zeta.FAMILY)}
     if name not in families:
         raise ValueError(f"unknown generator family {name!r}; known: {sorted(families)}")
     return families[name]
 
 
-FAMILY_NAMES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon")
-TUNING_FAMILIES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta")
-HELD_OUT_FAMILIES: tuple[str, ...] = ("epsilon",)
+FAMILY_NAMES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
+TUNING_FAMILIES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon")
+HELD_OUT_FAMILIES: tuple[str, ...] = ("zeta",)

@@ -1,4 +1,5 @@
-"""Family `epsilon` (held out, written after `delta` joined the tuning families, never tuned on): a calm, precise
+"""Family `epsilon` (written as the held-out family after `delta` joined the tuning families; a tuning family since its
+figures were looked at seven times): a calm, precise
 retro-game collector who speaks in full, measured sentences and often restates the question before answering; chat
 that writes proper sentences, addresses the streamer with @mentions, tacks emotes onto questions and sometimes writes
 second-language English; read-aloud leads that announce the message first ("Here is one from ..."); handles with clan
