@@ -46,6 +46,13 @@ def test_handles_differ_by_family():
         assert len(shapes[a] & shapes[b]) == 0
 
 
+@pytest.mark.parametrize("name", FAMILY_NAMES)
+def test_every_family_makes_a_stream(tmp_path, name):
+    stream = generate_stream(tmp_path, StreamSpec(seed=3, duration_s=60, name=f"{name}-3", family=name))
+    truth = json.loads(stream.truth.read_text())
+    assert truth["messages"] and json.loads(stream.script.read_text())["utterances"]
+
+
 def test_unknown_family_is_refused():
     with pytest.raises(ValueError, match="family"):
         StreamSpec(family="omega")

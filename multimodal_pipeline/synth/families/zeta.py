@@ -11,6 +11,7 @@ import random
 from . import Family, LongTopic, Topic
 
 SLOTS = {
+    "game": ("Overcooked", "Rocket League", "Cooking Simulator", "Mario Kart", "Fall Guys", "Tetris"),
     "dish": ("a spicy chickpea curry", "garlic butter noodles", "a big pot of chili", "lemon chicken thighs",
              "mushroom risotto", "smash burgers"),
     "knife": ("a cheap Japanese chef's knife", "a ten inch carbon steel blade", "my grandma's old bread knife"),
