@@ -170,6 +170,9 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
     first_msg = -1
     i = first
     while i <= limit:
+        # once the whole name is said and nothing of the message yet, a few more words may come before the reading:
+        # "Moon Pixel with the five euro super chat says, where are you from?"
+        name_first = first_msg < 0 and bool(msg.name) and len(named) >= need_name
         st = set(words.stems[i])
         new_msg = (st & msg.weights.keys()) - covered
         # a spoken part of the handle, or the whole name run together or misheard
@@ -185,9 +188,10 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
                     read_share = sum(msg.weights[t] for t in covered) / total
         elif last_hit < 0 and i - first >= config.head_slack_words:
             break
-        elif last_hit >= 0 and i - last_hit > config.lead_gap_words:
+        elif last_hit >= 0 and i - last_hit > config.lead_gap_words + (config.head_slack_words if name_first else 0):
             break
-        if last_hit >= 0 and words.clause_end[i] and i - last_hit <= 2 and not (i in is_name and i + 1 in is_name):
+        if last_hit >= 0 and words.clause_end[i] and (i - last_hit <= 2 or name_first) \
+                and not (i in is_name and i + 1 in is_name):
             ahead_last = min(last, i + config.lead_gap_words)
             name_ahead = len(named) < len(msg.name) and any(j in is_name for j in range(i + 1, ahead_last + 1))
             if read_share >= config.read_aloud_min and not name_ahead:
