@@ -201,7 +201,11 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
                 # the name is said: a read-aloud may follow ("Pixel Bean asks, what ..."), an answer may not
                 nxt_end = min(last, int(words.sentence_last[words.sentence[min(i + 1, last)]]),
                               i + len(msg.weights) + config.head_slack_words)
-                if i + 1 > last or ordered_share(words, i + 1, nxt_end, msg) < config.read_after_name_min:
+                # further from the name, the reading must open the next clause ("..., says, where are you from?"),
+                # not sit inside it ("..., I don't remember who made this song though": an answer's echo)
+                opens = any(set(words.stems[j]) & msg.weights.keys() for j in range(i + 1, min(last, i + 2) + 1))
+                if i + 1 > last or ordered_share(words, i + 1, nxt_end, msg) < config.read_after_name_min \
+                        or (i - last_hit > 2 and not opens):
                     stop = i
                     break
         i += 1
@@ -287,17 +291,17 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
     return Cut(cut.lead_first, cut.lead_last, cut.lead_read, cut.lead_named, a, end, signoff)
 
 
-def reads_message(words: Words, a: int, b: int, msg: Message, config: AlignConfig) -> int:
+def reads_message(words: Words, a: int, b: int, msg: Message, config: AlignConfig) -> tuple[int, int]:
     """Where words a..b first say the message aloud (at least `read_aloud_min` of its word weight, in the message's
-    order, within a window as long as the message and `lead_gap_words` more): the index of the word that completes
-    it, or -1 when they do not."""
+    order, within a window as long as the message and `lead_gap_words` more): the indices of the words that start
+    and complete it, or (-1, -1) when they do not."""
     n = len(msg.weights)
     if n < config.min_read_aloud_tokens or b < a:
-        return -1
+        return -1, -1
     width = n + config.lead_gap_words
     for start in range(a, b + 1):
         if set(words.stems[start]) & msg.weights.keys() and \
                 ordered_share(words, start, min(b, start + width - 1), msg) >= config.read_aloud_min:
-            return next(e for e in range(start, min(b, start + width - 1) + 1)
-                        if ordered_share(words, start, e, msg) >= config.read_aloud_min)
-    return -1
+            return start, next(e for e in range(start, min(b, start + width - 1) + 1)
+                               if ordered_share(words, start, e, msg) >= config.read_aloud_min)
+    return -1, -1
