@@ -363,6 +363,20 @@ def test_an_answer_that_restates_the_question_after_the_chatters_name_is_the_rep
     assert acc["e2"]["response"] == "Originally I'm from Ohio, I lived there for three years."
 
 
+def test_a_reading_far_after_the_name_must_open_its_clause():
+    speech = frame_from_records(SpeechSegment, [
+        # the name (no comma after it, as the ASR often writes it), then the answer, which ends by echoing the
+        # question inside its last clause: that is no read-aloud lead
+        seg_p(0, 4000, "Oh, good question, Happy Major the music is a jazz playlist, I don't remember who made this "
+                       "song though. We are making good progress today."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 1500, "HappyMajor", "who made this song")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    leads = [lead for lead in pairs["lead"].to_list() if lead]
+    assert any(lead.endswith("Happy Major") for lead in leads), leads
+    assert not any("jazz" in lead for lead in leads), leads
+
+
 def test_the_stored_scorer_is_used_and_its_hash_is_in_the_stage_key(tmp_path):
     from multimodal_pipeline.align.core import align_stage_key
     from multimodal_pipeline.align.scorer import BUNDLED, load_scorer
