@@ -181,7 +181,21 @@ def event_ids(video_id: str, source: str, keys: pl.Series | list | tuple) -> pl.
         except UnicodeEncodeError:
             return pl.Series("event_id", [event_id(video_id, source, k) for k in keys], dtype=pl.String)
     prefix = f"{video_id}\x1f{source}\x1f"
-    return pl.select((pl.lit(prefix) + keys).chash.sha2_256().str.slice(0, 20).alias("event_id")).to_series()
+
+    def hashed(col: pl.Expr) -> pl.Expr:
+        return (pl.lit(prefix) + col).chash.sha2_256().str.slice(0, 20).alias("event_id")
+
+    if len(keys) < _PARALLEL_IDS:
+        return pl.select(hashed(pl.lit(keys))).to_series()
+    # the plugin hashes one chunk on one thread: slices collected together hash on every core (200,000 ids: 0.05 s
+    # -> 0.025 s here)
+    frame, step = keys.alias("key").to_frame(), -(-len(keys) // 4)
+    parts = pl.collect_all([frame.slice(i * step, step).lazy().select(hashed(pl.col("key"))) for i in range(4)])
+    return pl.concat([part.to_series() for part in parts])
+
+
+#: from this many keys on, `event_ids` hashes slices in parallel
+_PARALLEL_IDS = 20_000
 
 
 #: field order of a row tuple in `Sink.rows`

@@ -366,3 +366,27 @@ def test_a_long_one_line_document_is_detected_from_its_bytes(tmp_path, monkeypat
                      encoding="utf-8")
     r = parse_chat(lines, "vid")
     assert r.format == "chat_downloader" and r.events.height == 50 and r.events["raw_ref"][0] == "long_first.jsonl:1"
+
+
+@pytest.mark.parametrize("tail", ["\n", "", "\n\n", "\n   \n"])
+@pytest.mark.parametrize("gap", ["", "\n", "\n \t\n"])
+def test_generic_jsonl_file_equal_to_the_row_path(tmp_path, monkeypatch, tail, gap):
+    """The file is mapped, not read, and its lines counted in slices: blank and whitespace-only lines anywhere, a
+    last line without its newline and a byte-order mark all give what the row path gives, line numbers included."""
+    from multimodal_pipeline.chat import generic
+
+    rows = [json.dumps({"id": f"g{i}", "ts_ms": 1000 * i, "author": f"u{i % 3}", "text": f"message {i}"})
+            for i in range(40)]
+    body = "\n".join(rows[:20]) + "\n" + gap + "\n".join(rows[20:]) + tail
+    for name, data in (("plain.jsonl", body.encode()), ("bom.jsonl", b"\xef\xbb\xbf" + body.encode()),
+                       ("spaces.jsonl", b" \n\t\n"), ("empty.jsonl", b"")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        fast = parse_chat(path, "vid")
+        with monkeypatch.context() as m:
+            m.setattr(generic, "_fast_jsonl", lambda src, sink: False)
+            slow = parse_chat(path, "vid")
+        _same(fast, slow)
+        if name == "plain.jsonl":
+            assert fast.events.height == 40
+            assert (fast.stats.get("fast_path_events") == 40) == (gap == "" and tail in ("\n", ""))
