@@ -6,10 +6,10 @@
 Streams are `family:seed` (the generator family's wording) or `family+real:seed` (that family's questions and answers,
 monologue from a real stream transcript and chat noise from a real chat log, both from ../shared/fixtures/real).
 The scorer was fitted and the settings tuned on families alpha, beta, gamma, delta and epsilon
-(`benchmarks/fit_scorer.py`); zeta and its real-noise streams were not looked at while tuning. A pair is right when its message was truly
-answered and its response covers at least half of the true answer (the reply alone). Beside P/R/F1: response token
-F1 and span precision on right pairs, names left in accepted responses, thank-yous paired, dismissed questions
-accepted.
+(`benchmarks/fit_scorer.py`); zeta and its real-noise streams were not looked at while tuning. A pair is right when
+its message was truly answered and its response covers at least half of the true answer (the reply alone). Beside
+P/R/F1: response token F1 and span precision on right pairs, names left in accepted responses, thank-yous paired,
+dismissed questions accepted.
 The naive baseline pairs every message with all the speech that starts in the next 10 s.
 """
 
