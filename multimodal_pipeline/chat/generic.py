@@ -248,8 +248,10 @@ def _fast_jsonl(src: Source, sink: Sink) -> bool:
             if data[:3] == BOM or re.search(rb"\S", data) is None:  # type: ignore[call-overload]
                 return False
             lines = _line_count(data)
+    # Polars expands glob patterns in a path ("chat[1].jsonl" would read "chat1.jsonl"): such a name goes as bytes
+    source = src.path.read_bytes() if re.search(r"[*?\[\]{}]", str(src.path)) else src.path
     try:
-        frame = pl.read_ndjson(src.path)
+        frame = pl.read_ndjson(source)
     except (pl.exceptions.PolarsError, ValueError, OSError, TypeError):
         return False
     if not _fast(frame, src, sink, 1, lines):

@@ -390,3 +390,13 @@ def test_generic_jsonl_file_equal_to_the_row_path(tmp_path, monkeypatch, tail, g
         if name == "plain.jsonl":
             assert fast.events.height == 40
             assert (fast.stats.get("fast_path_events") == 40) == (gap == "" and tail in ("\n", ""))
+
+
+def test_generic_jsonl_name_with_glob_characters_reads_its_own_file(tmp_path):
+    """Polars expands glob patterns in paths: the fast path must read the named file, not one the pattern matches."""
+    (tmp_path / "chat1.jsonl").write_text(json.dumps({"id": "a", "ts_ms": 1, "text": "another file"}) + "\n")
+    own = tmp_path / "chat[1].jsonl"
+    own.write_text("".join(json.dumps({"id": f"b{i}", "ts_ms": i, "text": f"mine {i}"}) + "\n" for i in range(3)))
+    r = parse_chat(own, "vid")
+    assert r.format == "generic_jsonl" and r.events["text"].to_list() == ["mine 0", "mine 1", "mine 2"]
+    assert r.stats.get("fast_path_events") == 3
