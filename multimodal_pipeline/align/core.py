@@ -352,8 +352,8 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         # the message read aloud inside the answer: this span starts too early (a later one holds lead and answer);
         # but after the chatter's name, an answer that restates the question and goes on is the reply itself
         # ("Pixel, my favourite game of all time is probably ...")
-        _, read_end = reads_message(words, k.answer_first, k.answer_last, msg, config) \
-            if k.lead_read < config.read_aloud_min else (-1, -1)
+        read_end = reads_message(words, k.answer_first, k.answer_last, msg, config) \
+            if k.lead_read < config.read_aloud_min else -1
         cols["reads_later"][r] = read_end >= 0 and not (
             cols["lead_named"][r] and k.answer_last - read_end >= config.min_response_words)
         total = sum(msg.weights[t] for t in msg.content)

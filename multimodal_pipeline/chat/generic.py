@@ -230,9 +230,10 @@ def _blank(data: bytes) -> bool:
 
 
 def _line_count(data: bytes | mmap.mmap) -> int:
-    """Lines of a file's bytes (a last line without its newline counts), read in 1 MiB slices of a mapping."""
+    """Lines of a file's bytes (a last line without its newline counts); a mapping is read in 1 MiB slices."""
     step = 1 << 20
-    n = sum(data[a:a + step].count(b"\n") for a in range(0, len(data), step))
+    n = data.count(b"\n") if isinstance(data, bytes) else \
+        sum(data[a:a + step].count(b"\n") for a in range(0, len(data), step))
     return n + (0 if not len(data) or data[-1:] == b"\n" else 1)
 
 
