@@ -291,17 +291,17 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
     return Cut(cut.lead_first, cut.lead_last, cut.lead_read, cut.lead_named, a, end, signoff)
 
 
-def reads_message(words: Words, a: int, b: int, msg: Message, config: AlignConfig) -> int:
+def reads_message(words: Words, a: int, b: int, msg: Message, config: AlignConfig) -> tuple[int, int]:
     """Where words a..b first say the message aloud (at least `read_aloud_min` of its word weight, in the message's
-    order, within a window as long as the message and `lead_gap_words` more): the index of the word that completes
-    it, or -1 when they do not."""
+    order, within a window as long as the message and `lead_gap_words` more): the indexes of the word that starts it
+    and of the word that completes it, or (-1, -1) when they do not."""
     n = len(msg.weights)
     if n < config.min_read_aloud_tokens or b < a:
-        return -1
+        return -1, -1
     width = n + config.lead_gap_words
     for start in range(a, b + 1):
         if set(words.stems[start]) & msg.weights.keys() and \
                 ordered_share(words, start, min(b, start + width - 1), msg) >= config.read_aloud_min:
-            return next(e for e in range(start, min(b, start + width - 1) + 1)
-                        if ordered_share(words, start, e, msg) >= config.read_aloud_min)
-    return -1
+            return start, next(e for e in range(start, min(b, start + width - 1) + 1)
+                               if ordered_share(words, start, e, msg) >= config.read_aloud_min)
+    return -1, -1

@@ -37,7 +37,7 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
 from multimodal_pipeline.storage.stage import StageCache, stage_key
 
-CODE_VERSION = "align-6"
+CODE_VERSION = "align-7"
 
 #: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
 PromptFilter = Callable[[pl.DataFrame], pl.Series]
@@ -351,11 +351,13 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         cols["n_answer_words"][r] = k.answer_last - k.answer_first + 1
         # the message read aloud inside the answer: this span starts too early (a later one holds lead and answer);
         # but after the chatter's name, an answer that restates the question and goes on is the reply itself
-        # ("Pixel, my favourite game of all time is probably ...")
-        read_end = reads_message(words, k.answer_first, k.answer_last, msg, config) \
-            if k.lead_read < config.read_aloud_min else -1
+        # ("Pixel, my favourite game of all time is probably ..."), and so is one that answers first and echoes the
+        # question at its end ("Pixel, it's a jazz playlist, I don't remember who made this song though.")
+        read_first, read_end = reads_message(words, k.answer_first, k.answer_last, msg, config) \
+            if k.lead_read < config.read_aloud_min else (-1, -1)
         cols["reads_later"][r] = read_end >= 0 and not (
-            cols["lead_named"][r] and k.answer_last - read_end >= config.min_response_words)
+            cols["lead_named"][r] and (k.answer_last - read_end >= config.min_response_words
+                                       or read_first - k.answer_first >= config.min_response_words))
         total = sum(msg.weights[t] for t in msg.content)
         said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
         shared = sum(msg.weights[t] for t in msg.content & said)

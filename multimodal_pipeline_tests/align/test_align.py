@@ -442,3 +442,18 @@ def test_an_unchanged_alignment_is_reused_by_stage_key(tmp_path):
     # an entry that cannot be read is recomputed, not trusted
     (tmp_path / "aligned_pairs" / f"{first[3]}.parquet").write_bytes(b"not parquet")
     assert not align_cached(SPEECH, CHAT, AlignConfig(), "v", None, scorer, cache, "filters-a")[4]
+
+
+def test_an_answer_that_echoes_the_question_at_its_end_is_still_the_answer():
+    """After the chatter's name, an answer that ends by echoing the question is the reply: the echo is no later
+    read-aloud that would make the monologue after it the answer."""
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 4000, "Oh, good question, Happy Major the music is a jazz playlist, I don't remember who made this "
+                       "song though."),
+        seg_p(1, 12000, "We are making good progress today."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 1500, "HappyMajor", "who made this song")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    accepted = pairs.filter(pl.col("accepted"))
+    assert accepted.height == 1, pairs.select("lead", "response", "score", "reject_reason").to_dicts()
+    assert "jazz playlist" in accepted["response"][0] and "progress" not in accepted["response"][0]
