@@ -198,14 +198,17 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
                 stop = i
                 break
             if msg.name and len(named) >= need_name and read_share < config.read_aloud_min:
-                # the name is said: a read-aloud may follow ("Pixel Bean asks, what ..."), an answer may not
-                nxt_end = min(last, int(words.sentence_last[words.sentence[min(i + 1, last)]]),
-                              i + len(msg.weights) + config.head_slack_words)
-                # further from the name, the reading must open the next clause ("..., says, where are you from?"),
-                # not sit inside it ("..., I don't remember who made this song though": an answer's echo)
-                opens = any(set(words.stems[j]) & msg.weights.keys() for j in range(i + 1, min(last, i + 2) + 1))
-                if i + 1 > last or ordered_share(words, i + 1, nxt_end, msg) < config.read_after_name_min \
-                        or (i - last_hit > 2 and not opens):
+                # the name is said: a read-aloud may follow ("Pixel Bean asks, what ..."), an answer may not.
+                # Further from the name, the reading must open a clause ("..., says, where are you from?", also a
+                # few clauses on: "Pixel has sent three pounds, thank you, and writes, is this any percent?"), not
+                # sit inside one ("..., I don't remember who made this song though": an answer's echo)
+                if i - last_hit <= 2:
+                    follows = reading_follows(words, i, last, msg, config, opens=False)
+                else:
+                    reach = min(last, last_hit + config.lead_gap_words + config.head_slack_words)
+                    follows = any(reading_follows(words, j, last, msg, config, opens=True)
+                                  for j in range(i, reach) if words.clause_end[j])
+                if not follows:
                     stop = i
                     break
         i += 1
@@ -226,6 +229,17 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
         while end > first and not words.clause_end[end] and end not in is_name:
             end -= 1
     return Cut(first, end, read_share, name_ok, end + 1, last)
+
+
+def reading_follows(words: Words, j: int, last: int, msg: Message, config: AlignConfig, opens: bool) -> bool:
+    """Whether the message is read aloud right after word j (at least `read_after_name_min` of it, in its order,
+    within its sentence); `opens`: the reading must also start within two words of j."""
+    if j + 1 > last:
+        return False
+    if opens and not any(set(words.stems[x]) & msg.weights.keys() for x in range(j + 1, min(last, j + 2) + 1)):
+        return False
+    end = min(last, int(words.sentence_last[words.sentence[j + 1]]), j + len(msg.weights) + config.head_slack_words)
+    return ordered_share(words, j + 1, end, msg) >= config.read_after_name_min
 
 
 def ordered_share(words: Words, a: int, b: int, msg: Message) -> float:

@@ -349,15 +349,18 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         if k.answer_first > k.answer_last:
             continue
         cols["n_answer_words"][r] = k.answer_last - k.answer_first + 1
-        # the message read aloud inside the answer: this span starts too early (a later one holds lead and answer);
-        # but after the chatter's name, an answer that restates the question and goes on is the reply itself
+        # the message read aloud inside the answer: this span starts too early (a later one holds lead and answer).
+        # But after the chatter's name, an answer that restates the question at once and goes on is the reply itself
         # ("Pixel, my favourite game of all time is probably ..."), and so is one that answers first and echoes the
-        # question at its end ("Pixel, it's a jazz playlist, I don't remember who made this song though.")
+        # question inside a clause ("Pixel, it's a jazz playlist, I don't remember who made this song though.").
+        # A reading a few words on that opens a clause of its own is a later read-aloud ("Pixel has sent three
+        # pounds, thank you, and writes, is this any percent?")
         read_first, read_end = reads_message(words, k.answer_first, k.answer_last, msg, config) \
             if k.lead_read < config.read_aloud_min else (-1, -1)
-        cols["reads_later"][r] = read_end >= 0 and not (
-            cols["lead_named"][r] and (k.answer_last - read_end >= config.min_response_words
-                                       or read_first - k.answer_first >= config.min_response_words))
+        later = read_first - k.answer_first >= config.min_response_words
+        reply = (not later and k.answer_last - read_end >= config.min_response_words) or (
+            later and not words.clause_end[read_first - 1])
+        cols["reads_later"][r] = read_end >= 0 and not (cols["lead_named"][r] and reply)
         total = sum(msg.weights[t] for t in msg.content)
         said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
         shared = sum(msg.weights[t] for t in msg.content & said)

@@ -457,3 +457,17 @@ def test_an_answer_that_echoes_the_question_at_its_end_is_still_the_answer():
     accepted = pairs.filter(pl.col("accepted"))
     assert accepted.height == 1, pairs.select("lead", "response", "score", "reject_reason").to_dicts()
     assert "jazz playlist" in accepted["response"][0] and "progress" not in accepted["response"][0]
+
+
+def test_a_paid_read_aloud_after_the_name_is_a_later_reading_not_an_echo():
+    """After the name, a message read aloud in a clause of its own ("..., and writes, is this any percent?") is the
+    lead of a later span: the answer is what follows it, not the words before it."""
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 3000, "Captain Ember has sent three pounds, thank you, and writes, is this any percent? This is the "
+                       "hundred percent route, so no fancy skips."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 1500, "CaptainEmber", "is this any percent?")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    accepted = pairs.filter(pl.col("accepted"))
+    assert accepted.height == 1, pairs.select("lead", "response", "score", "reject_reason").to_dicts()
+    assert accepted["response"][0].startswith("This is the hundred percent route"), accepted["response"][0]
