@@ -4,7 +4,10 @@
     python -m benchmarks.fit_scorer --speech script       # without ASR (a quick look; not what is shipped)
 
 First the continuation model (does the next sentence still belong to the answer?) is fitted on the true answers'
-sentences and the sentence that follows each answer. Then every shortlisted candidate of every tuning stream is
+sentences and the sentence that follows each answer, and the direction of spoken non-answers (what the streamer says
+instead of an answer after reading a question aloud, from the tuning streams' scripts: the mean of their embeddings)
+is taken; each answer's start is projected on it (`nonanswer_similarity`). Then every shortlisted candidate of every
+tuning stream is
 labelled against the ground truth (right: its message was
 truly answered and its answer covers at least half of the true answer) and a small network is fitted on the
 answer features (`align/scorer.py`). The acceptance threshold is the one with the best F1 after the one-to-one
@@ -92,9 +95,19 @@ def main() -> None:
             cy += y_
         continuation = fit_continuation(np.asarray(cx), np.asarray(cy), args.continue_threshold)
         print(f"continuation: {len(cy)} sentences, {sum(cy)} inside answers: {continuation.to_dict()}")
+        # the spoken non-answers of each tuning family ("next question, please"): their embeddings summed per
+        # family; the candidates carry their projection on each family's sum (benchmarks/lofo_scorer.py leaves a
+        # family's out), and the scorer keeps the direction of all of them
+        families = sorted({s.split(":")[0] for s in args.streams})
+        said: dict[str, list[str]] = {f: [] for f in families}
+        for stream_id, (*_, truth_path) in zip(args.streams, inputs):
+            said[stream_id.split(":")[0]] += nonanswer_texts(truth_path)
+        sums = np.stack([embed(said[f], config.embedding_model_dir).sum(axis=0) for f in families])
+        direction = (sums.sum(axis=0) / np.linalg.norm(sums.sum(axis=0)))[None, :]
+        print(f"non-answers: {json.dumps({f: len(t) for f, t in said.items()})}")
         for k, (stream_id, (name, speech, chat, truth_path)) in enumerate(zip(args.streams, inputs)):
             c, *_ = candidates(speech, chat, config, prompt_filter(CurateConfig(), config.prompt_filters),
-                               continuation=continuation)
+                               continuation=continuation, nonanswer=sums)
             truth = load_truth(truth_path)
             c = c.with_columns(stream=pl.lit(k))
             labelled = label_pairs(c.filter(pl.col("reason").is_null()).rename(
@@ -111,7 +124,9 @@ def main() -> None:
             lab.write_parquet(dump / f"labelled-{k}.parquet")
         (dump / "meta.json").write_text(json.dumps({"streams": args.streams, "answered": truths,
                                                     "truths": [str(t) for *_, t in inputs],
-                                                    "continuation": continuation.to_dict()}))
+                                                    "continuation": continuation.to_dict(),
+                                                    "nonanswer_families": families,
+                                                    "nonanswer_gram": (sums @ sums.T).tolist()}))
     # two null sets, where every accepted pair is false: one tuning stream's chat against another's speech
     # (reported), and real chat against real unrelated speech (benchmarks/null_align.py's tuning windows, disjoint
     # from the held-out null test), whose shortlisted candidates can also be the scorer's real-text negatives
@@ -119,7 +134,8 @@ def main() -> None:
                     (inputs[k + 1][2]["ts_ms"].max() - inputs[k + 1][2]["ts_ms"].min()) / 3_600_000)
                    for k in range(0, len(inputs) - 1, 2)]
     filters = prompt_filter(CurateConfig(), config.prompt_filters)
-    null_sets = {name: ([candidates(sp, ch, config, filters, continuation=continuation)[0] for sp, ch, _h in ins],
+    null_sets = {name: ([candidates(sp, ch, config, filters, continuation=continuation, nonanswer=sums)[0]
+                         for sp, ch, _h in ins],
                         sum(h for *_, h in ins))
                  for name, ins in (("null", null_inputs), ("real_null", tuning_null_inputs()))}
     if args.dump:  # the real null set's candidates and hours, for benchmarks/lofo_scorer.py
@@ -133,7 +149,7 @@ def main() -> None:
     n_neg = x.height - sum(lab.height for _, lab, _t in frames)
     print(f"{len(y)} candidates, {int(y.sum())} right, {n_neg} real-null negatives "
           f"(weight {args.real_negative_weight})")
-    scorer = fit_scorer(x, y, 0.5, {}, continuation, sample_weight=weight)
+    scorer = fit_scorer(x, y, 0.5, {}, continuation, sample_weight=weight, nonanswer=direction)
     # an answer with no read-aloud or name before it must fit its message at least as well as this quantile of the
     # right lead-less candidates: on real chat against unrelated speech the rest is mostly false. The quantile and the
     # threshold are chosen together, for F1 at the precision asked, within the false pairs per hour allowed on the
@@ -163,7 +179,7 @@ def main() -> None:
             "trained_on": trained_on,
             "candidates": int(len(y)), "positives": int(y.sum()), "real_null_negatives": n_neg,
             "real_negative_weight": args.real_negative_weight, "tuning_at_threshold": best}
-    final = fit_scorer(x, y, best["threshold"], meta, continuation, sample_weight=weight)
+    final = fit_scorer(x, y, best["threshold"], meta, continuation, sample_weight=weight, nonanswer=direction)
     Path(args.out).write_text(final.to_json())
     print(json.dumps(best))
     write_result("fit_scorer", {"grid": grid, "chosen": best, **meta})
@@ -225,6 +241,13 @@ def pick_threshold(grid: list[dict], min_precision: float, f1_slack: float,
     top = max(g["f1"] for g in ok)
     return max((g for g in ok if g["f1"] >= top - f1_slack),
                key=lambda g: (g["threshold"], -g.get("floor_quantile", 0.0)))
+
+
+def nonanswer_texts(truth_path: str | Path) -> list[str]:
+    """What the streamer says instead of an answer after reading a question aloud ("next question, please"), from
+    the generator's script beside the truth file."""
+    script = json.loads(Path(str(truth_path).replace(".truth.json", ".script.json")).read_text())
+    return [u["text"] for u in script["utterances"] if u.get("part") == "dismiss"]
 
 
 def continuation_examples(speech: pl.DataFrame, truth: pl.DataFrame, config: AlignConfig

@@ -2,12 +2,14 @@
 measured on the tuning families only (the held-out family and the real-noise streams stay unseen).
 
     python -m benchmarks.fit_scorer --work W --dump D --out /tmp/scorer.json   # labelled candidates (not shipped)
-    python -m benchmarks.lofo_scorer --dump D [--hidden 0] [--floor-quantile none] [--drop lag_s lag_late_s]
+    python -m benchmarks.lofo_scorer --dump D --seeds 0 1 2 [--hidden 0] [--floor-quantile none] [--drop ...]
 
-For each tuning family: the scorer is fitted on the other families' labelled candidates, its similarity floor and
-acceptance threshold chosen on them as `fit_scorer` does, and it is scored (P/R/F1 after the one-to-one assignment) on
-the left-out family. The mean F1 over the folds is the figure to compare model variants by, before one of them is
-fitted on every tuning family and measured once on the held-out streams (`benchmarks/eval_align.py`).
+For each tuning family: the scorer is fitted on the other families' labelled candidates (with the direction of
+spoken non-answers taken from the other families only), its similarity floor and acceptance threshold chosen on them
+as `fit_scorer` does, and it is scored (P/R/F1 after the one-to-one assignment) on the left-out family. The mean F1
+over the folds is the figure to compare model variants by, before one of them is fitted on every tuning family and
+measured once on the held-out streams (`benchmarks/eval_align.py`). The network's initial weights move one run's
+mean by up to 0.03: compare variants by the mean over several seeds.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
 def fitted(train: list[dict], features: tuple[str, ...], hidden: int, alpha: float, floor_quantile: float | None,
-           lag_ms: int, negatives: list[pl.DataFrame] = (), negative_weight: float = 0.0):
+           lag_ms: int, negatives: list[pl.DataFrame] = (), negative_weight: float = 0.0, seed: int = 0):
     """The scorer fitted on `train`'s labelled candidates (and the real null set's shortlisted candidates
     `negatives`, all wrong, at `negative_weight`) and its similarity floor, as `fit_scorer` makes them."""
     x, y, weight = training_set([s["labelled"] for s in train], list(negatives), negative_weight, lag_ms)
-    scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features, sample_weight=weight)
+    scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features, sample_weight=weight,
+                        seed=seed)
     floor = None
     if floor_quantile is not None:
         right = pl.concat([s["labelled"].filter(pl.col("correct") & pl.col("lead").is_null()) for s in train])
@@ -84,20 +87,20 @@ def response_token_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], threshold
 def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
          floor_quantile: float | None, min_precision: float, f1_slack: float, lag_ms: int,
          threshold_by: str = "in-sample", real_null: tuple[list[pl.DataFrame], float] = ([], 0.0),
-         negative_weight: float = 0.0, max_real_null_per_hour: float = float("inf")) -> dict:
+         negative_weight: float = 0.0, max_real_null_per_hour: float = float("inf"), seed: int = 0) -> dict:
     """Fit on `train`, choose the threshold, measure on `test`. `threshold_by`: "in-sample" (the grid on the
     training streams themselves, as `fit_scorer` does) or "inner-lofo" (the grid pooled over the training families,
     each measured with a scorer fitted on the others). `real_null`: the tuning real null set's candidates and hours
     (negatives at `negative_weight`; the threshold keeps its accepted pairs per hour within the maximum)."""
     nulls, hours = real_null
-    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms, nulls, negative_weight)
+    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms, nulls, negative_weight, seed)
     scored_nulls = [with_scores(c, scorer, floor, lag_ms) for c in nulls]
     if threshold_by == "inner-lofo":
         scored, answered = [], 0
         for family in sorted({s["family"] for s in train}):
             inner = [s for s in train if s["family"] != family]
             left = [s for s in train if s["family"] == family]
-            sc, fl = fitted(inner, features, hidden, alpha, floor_quantile, lag_ms)
+            sc, fl = fitted(inner, features, hidden, alpha, floor_quantile, lag_ms, seed=seed)
             scored += [(with_scores(s["candidates"], sc, fl, lag_ms), s["truth"]) for s in left]
             answered += sum(s["answered"] for s in left)
         grid = grid_of(scored, answered)
@@ -115,6 +118,27 @@ def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden:
             "losses": losses(test, tested, scorer, floor, threshold, lag_ms)}
 
 
+def without_family(streams: list[dict], nulls: list[pl.DataFrame], meta: dict, family: str
+                   ) -> tuple[list[dict], list[pl.DataFrame]]:
+    """The streams and real null candidates with `nonanswer_similarity` as the scorer fitted without `family` sees
+    it: the cosine of each answer's start with the other families' non-answers (from the projections on each
+    family's sum that `fit_scorer --dump` stored), so the left-out family's own non-answers are never used."""
+    families = meta.get("nonanswer_families")
+    if not families:
+        return streams, nulls
+    keep = [k for k, f in enumerate(families) if f != family]
+    gram = np.asarray(meta["nonanswer_gram"])
+    norm = float(np.sqrt(gram[np.ix_(keep, keep)].sum()))
+
+    def redo(c: pl.DataFrame) -> pl.DataFrame:
+        if "nonanswer_dots" not in c.columns:
+            return c
+        return c.with_columns(nonanswer_similarity=pl.col("nonanswer_dots").list.gather(keep).list.sum() / norm)
+
+    return ([{**s, "candidates": redo(s["candidates"]), "labelled": redo(s["labelled"])} for s in streams],
+            [redo(c) for c in nulls])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dump", required=True, help="the folder `fit_scorer --dump` wrote")
@@ -130,6 +154,8 @@ def main() -> None:
                         help="train on the dump's real null candidates as negatives at this weight (0: not)")
     parser.add_argument("--max-real-null-per-hour", type=float, default=float("inf"),
                         help="the threshold keeps the dump's real null set within this many pairs an hour")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
+                        help="the network's random seeds: one full run each, the mean reported")
     parser.add_argument("--out", default="lofo_scorer")
     args = parser.parse_args()
     dump = Path(args.dump)
@@ -146,28 +172,37 @@ def main() -> None:
     features = tuple(f for f in FEATURES if f not in args.drop)
     floor_q = None if args.floor_quantile.lower() == "none" else float(args.floor_quantile)
     lag_ms = AlignConfig().expected_lag_ms
-    folds = {}
-    for family in sorted({s["family"] for s in streams}):
-        train = [s for s in streams if s["family"] != family]
-        folds[family] = fold(train, [s for s in streams if s["family"] == family], features, args.hidden,
-                             args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms, args.threshold_by,
-                             real_null, args.real_negative_weight, args.max_real_null_per_hour)
-        print(family, json.dumps(folds[family]), flush=True)
-    mean_f1 = round(float(np.mean([f["f1"] for f in folds.values()])), 3)
-    mean_token_f1 = round(float(np.mean([f["token_f1"] for f in folds.values()])), 3)
-    print(f"mean F1 over left-out families: {mean_f1}, mean response token F1: {mean_token_f1}")
+    # the network's fit depends on its initial weights: each seed is a full run, and the figure is their mean
+    runs = []
+    for seed in args.seeds:
+        folds = {}
+        for family in sorted({s["family"] for s in streams}):
+            kept, nulls = without_family(streams, real_null[0], meta, family)
+            train = [s for s in kept if s["family"] != family]
+            folds[family] = fold(train, [s for s in kept if s["family"] == family], features, args.hidden,
+                                 args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms, args.threshold_by,
+                                 (nulls, real_null[1]), args.real_negative_weight, args.max_real_null_per_hour, seed)
+            print(f"seed {seed}", family, json.dumps(folds[family]), flush=True)
+        runs.append(folds)
+        print(f"seed {seed}: mean F1 {np.mean([f['f1'] for f in folds.values()]):.3f}", flush=True)
+    per_seed = [round(float(np.mean([f["f1"] for f in folds.values()])), 3) for folds in runs]
+    mean_f1 = round(float(np.mean(per_seed)), 3)
+    mean_token_f1 = round(float(np.mean([f["token_f1"] for folds in runs for f in folds.values()])), 3)
+    print(f"mean F1 over left-out families: {mean_f1} (per seed {per_seed}), mean response token F1: {mean_token_f1}")
     total: dict[str, dict[str, int]] = {}
-    for f in folds.values():
+    for f in (f for folds in runs for f in folds.values()):
         for style, counts in f["losses"].items():
             for k, v in counts.items():
                 total.setdefault(style, {}).setdefault(k, 0)
                 total[style][k] += v
-    print("messages with a right candidate, by style, over the left-out families:", json.dumps(total))
+    print(f"messages with a right candidate, by style, over the left-out families (summed over {len(runs)} "
+          f"seeds):", json.dumps(total))
     write_result(args.out, {"variant": {"hidden": args.hidden, "alpha": args.alpha, "floor_quantile": floor_q,
                                         "real_negative_weight": args.real_negative_weight,
                                         "max_real_null_per_hour": args.max_real_null_per_hour,
                                         "features": list(features), "threshold_by": args.threshold_by},
-                            "streams": meta["streams"], "folds": folds, "mean_f1": mean_f1,
+                            "streams": meta["streams"], "seeds": args.seeds, "per_seed_f1": per_seed,
+                            "folds": {str(seed): folds for seed, folds in zip(args.seeds, runs)}, "mean_f1": mean_f1,
                             "mean_token_f1": mean_token_f1,
                             "losses": total})
 

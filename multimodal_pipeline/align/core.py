@@ -272,8 +272,12 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
 
 
 def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFrame, postings: Postings,
-             config: AlignConfig, embedder: Embedder | None, continuation: Continuation | None) -> pl.DataFrame:
-    """Lead, answer boundaries and answer features of the shortlisted candidates (`reason` null)."""
+             config: AlignConfig, embedder: Embedder | None, continuation: Continuation | None,
+             nonanswer: np.ndarray | None = None) -> pl.DataFrame:
+    """Lead, answer boundaries and answer features of the shortlisted candidates (`reason` null). `nonanswer`: rows
+    of directions in embedding space (the scorer's fitted direction of spoken non-answers, "next question,
+    please"): each answer's start is projected on every row (`nonanswer_dots`), and `nonanswer_similarity` is its
+    cosine with the rows' sum."""
     open_rows = np.flatnonzero(c["reason"].is_null().to_numpy())
     n = c.height
     cols: dict[str, np.ndarray | list] = {
@@ -281,9 +285,18 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         "lead_first": np.full(n, -1), "lead_read": np.zeros(n), "lead_named": np.zeros(n, bool),
         "answer_overlap": np.zeros(n), "answer_similarity": np.full(n, np.nan), "n_answer_words": np.zeros(n, np.int64),
         "reads_later": np.zeros(n, bool), "reads_other": np.zeros(n, bool), "signoff_named": np.zeros(n, bool),
+        "nonanswer_similarity": np.full(n, np.nan),
     }
+    n_dirs = 0 if nonanswer is None else len(nonanswer)
+    dots = np.full((n, n_dirs), np.nan)
+    dir_norm = max(float(np.linalg.norm(nonanswer.sum(axis=0))), 1e-9) if n_dirs else 1.0
+
+    def done() -> pl.DataFrame:
+        out = c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
+        return out.with_columns(nonanswer_dots=pl.Series(dots.tolist(), dtype=pl.List(pl.Float64))) if n_dirs else out
+
     if len(open_rows) == 0:
-        return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
+        return done()
     p_first = phrases["first_word"].to_numpy()
     p_last = phrases["last_word"].to_numpy()
     ev = c["ev_idx"].to_numpy()
@@ -367,11 +380,14 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         cols["answer_overlap"][r] = shared / (total + float(postings.idf[-1])) if msg.content else 0.0
         # how well the answer's start fits the message; when it starts with a few words only ("Thank you so
         # much.", "Oh man."), the next sentence counts too
-        values = [sim(msg.text, head) if head else np.nan]
         s0 = int(words.sentence[k.answer_first])
-        if head and len(head.split()) <= 4 and s0 < int(words.sentence[k.answer_last]):
-            values.append(sim(msg.text, sent_text.get(s0 + 1, "")))
-        values = [v for v in values if not np.isnan(v)]
+        start_texts = [t for t in ([head] + ([sent_text.get(s0 + 1, "")] if head and len(head.split()) <= 4
+                                             and s0 < int(words.sentence[k.answer_last]) else [])) if t]
+        values = [v for v in (sim(msg.text, t) for t in start_texts) if not np.isnan(v)]
+        if n_dirs and all(t in vec for t in start_texts) and start_texts:
+            # the answer's start against the non-answers
+            dots[r] = nonanswer @ np.mean([vec[t] for t in start_texts], axis=0)
+            cols["nonanswer_similarity"][r] = float(dots[r].sum() / dir_norm)
         cols["answer_similarity"][r] = max(values) if values else np.nan
     if embedder is not None and config.answer_embed_words > 0:
         # the answer as a whole fits the message too: its first sentence may be only a lead-in ("Uh, okay, so,
@@ -384,7 +400,7 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
             vec.update(zip(fresh, embedder(fresh)))
         for r, text in whole.items():
             cols["answer_similarity"][r] = np.nanmax([cols["answer_similarity"][r], sim(msgs[int(ev[r])].text, text)])
-    return c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
+    return done()
 
 
 def _competition(c: pl.DataFrame) -> pl.DataFrame:
@@ -477,7 +493,7 @@ def answer_speech(speech: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
 
 def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
                prompt_filter: PromptFilter | None = None, embedder: Embedder | None = None,
-               continuation: Continuation | None = None,
+               continuation: Continuation | None = None, nonanswer: np.ndarray | None = None,
                ) -> tuple[pl.DataFrame, Calibration, pl.DataFrame, Words]:
     """Every candidate with its features; the shortlisted ones (`reason` null) cut into lead and answer, with the
     answer features the scorer reads. (candidates, calibration, spans, words)."""
@@ -501,7 +517,7 @@ def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
               .when(pl.col("lag_ms") < 0).then(pl.lit("response_before_message")))
     c = _shortlist(c.with_columns(reason=reason), config)
     c = _prompt_rejects(c, events, prompt_filter)
-    c = _answers(c, events, words, phrases, postings, config, embedder, continuation)
+    c = _answers(c, events, words, phrases, postings, config, embedder, continuation, nonanswer)
     c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("n_answer_words") == 0))
                        .then(pl.lit("response_only_reads_message"))
                        .when(pl.col("reason").is_null() & pl.col("reads_later"))
@@ -554,7 +570,8 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     scorer = scorer or load_scorer(config.scorer_path)
     if video_id is None:
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
-    c, cal, spans, _words = candidates(speech, chat, config, prompt_filter, embedder, scorer.continuation)
+    c, cal, spans, _words = candidates(speech, chat, config, prompt_filter, embedder, scorer.continuation,
+                                       scorer.nonanswer)
     prob = probabilities(c, scorer, config.expected_lag_ms)
     threshold = config.accept_threshold if config.accept_threshold is not None else scorer.threshold
     floor = scorer.meta.get("min_answer_similarity")

@@ -24,7 +24,7 @@ FEATURES: tuple[str, ...] = (
     "lead_read", "lead_named", "author_named", "answer_overlap", "answer_similarity", "is_question", "lag_s",
     "lag_late_s", "log_answer_words", "chat_density", "has_lead", "first_candidate", "question_similarity",
     "read_x_similarity", "named_x_similarity", "lead_x_short", "similarity_margin", "sentence_margin",
-    "signoff_named",
+    "signoff_named", "nonanswer_similarity",
 )
 
 
@@ -46,6 +46,8 @@ def feature_frame(c: pl.DataFrame, expected_lag_ms: int) -> pl.DataFrame:
         lead_x_short=pl.col("lead").is_not_null().cast(pl.Float64) * (pl.col("n_answer_words") <= 2).cast(pl.Float64),
         similarity_margin=pl.col("similarity_margin"), sentence_margin=pl.col("sentence_margin"),
         signoff_named=pl.col("signoff_named").cast(pl.Float64),
+        # how much the answer's start sounds like the non-answers of the tuning streams ("next question, please")
+        nonanswer_similarity=pl.col("nonanswer_similarity") if "nonanswer_similarity" in c.columns else pl.lit(0.0),
     ).select([pl.col(f).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for f in FEATURES])
 
 
@@ -89,6 +91,7 @@ class Scorer:
     meta: dict = field(default_factory=dict)
     low: np.ndarray | None = None  # the training range of each feature: inputs are clipped to it, so that an
     high: np.ndarray | None = None  # answer far longer than any seen in training is not extrapolated upon
+    nonanswer: np.ndarray | None = None  # (1, dim): the unit direction of spoken non-answers in embedding space
 
     def predict(self, x: pl.DataFrame) -> np.ndarray:
         """Probabilities for the rows of a `feature_frame`."""
@@ -110,7 +113,8 @@ class Scorer:
                "high": None if self.high is None else self.high.tolist(),
                "layers": [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.layers],
                "threshold": self.threshold,
-               "continuation": self.continuation.to_dict() if self.continuation else None, **self.meta}
+               "continuation": self.continuation.to_dict() if self.continuation else None,
+               "nonanswer_direction": None if self.nonanswer is None else self.nonanswer[0].tolist(), **self.meta}
         return json.dumps(doc) + "\n"
 
 
@@ -126,20 +130,24 @@ def load_scorer(path: str | None = None) -> Scorer:
     if missing or doc.get("kind") != "mlp":
         raise ValueError(f"{p}: not a scorer of this version (kind {doc.get('kind')!r}, unknown features {missing})")
     meta = {k: v for k, v in doc.items()
-            if k not in ("kind", "features", "mean", "scale", "layers", "threshold", "continuation", "low", "high")}
+            if k not in ("kind", "features", "mean", "scale", "layers", "threshold", "continuation", "low", "high",
+                         "nonanswer_direction")}
     cont = doc.get("continuation")
     continuation = (Continuation(tuple(cont["coef"]), float(cont["intercept"]), float(cont["threshold"]))
                     if cont else None)
     layers = tuple((np.asarray(layer["weights"], dtype=np.float64), np.asarray(layer["bias"], dtype=np.float64))
                    for layer in doc["layers"])
     bounds = [np.asarray(doc[k], dtype=np.float64) if doc.get(k) is not None else None for k in ("low", "high")]
+    direction = doc.get("nonanswer_direction")
+    nonanswer = None if direction is None else np.asarray([direction], dtype=np.float32)
     return Scorer(tuple(doc["features"]), np.asarray(doc["mean"]), np.asarray(doc["scale"]), layers,
-                  float(doc["threshold"]), hashlib.sha256(raw).hexdigest(), continuation, meta, *bounds)
+                  float(doc["threshold"]), hashlib.sha256(raw).hexdigest(), continuation, meta, *bounds, nonanswer)
 
 
 def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, continuation: Continuation | None,
                hidden: int = 16, alpha: float = 1e-3, seed: int = 0,
-               features: tuple[str, ...] = FEATURES, sample_weight: np.ndarray | None = None) -> Scorer:
+               features: tuple[str, ...] = FEATURES, sample_weight: np.ndarray | None = None,
+               nonanswer: np.ndarray | None = None) -> Scorer:
     """scikit-learn's `MLPClassifier` (log-loss, so its probabilities stay calibrated) on standardized features
     (`features`: a subset of FEATURES; all by default), each row weighted by `sample_weight` (all 1 by default)."""
     from sklearn.neural_network import MLPClassifier
@@ -153,4 +161,4 @@ def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, con
                           random_state=seed, early_stopping=False).fit((m - mean) / scale, y,
                                                                        sample_weight=sample_weight)
     layers = tuple((w, b) for w, b in zip(model.coefs_, model.intercepts_))
-    return Scorer(tuple(features), mean, scale, layers, threshold, "", continuation, meta, low, high)
+    return Scorer(tuple(features), mean, scale, layers, threshold, "", continuation, meta, low, high, nonanswer)

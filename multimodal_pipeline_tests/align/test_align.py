@@ -471,3 +471,29 @@ def test_a_paid_read_aloud_after_the_name_is_a_later_reading_not_an_echo():
     accepted = pairs.filter(pl.col("accepted"))
     assert accepted.height == 1, pairs.select("lead", "response", "score", "reject_reason").to_dicts()
     assert accepted["response"][0].startswith("This is the hundred percent route"), accepted["response"][0]
+
+
+def test_the_scorers_nonanswer_direction_projects_each_answers_start():
+    """The scorer carries a fitted direction of spoken non-answers ("next question, please"); each shortlisted
+    answer's start is projected on it (the feature `nonanswer_similarity`)."""
+    from multimodal_pipeline.align.core import candidates
+    from multimodal_pipeline.align.scorer import load_scorer
+    from multimodal_pipeline.embeddings import DIM, embed
+
+    scorer = load_scorer()
+    assert scorer.nonanswer is not None and scorer.nonanswer.shape == (1, DIM)
+    assert "nonanswer_similarity" in scorer.features
+    assert abs(float(np.linalg.norm(scorer.nonanswer[0])) - 1.0) < 1e-4
+    dismissal = "I would rather not say that on stream, sorry."
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 3000, f"Sleepy Fox asks, how much money do you make? {dismissal}")])
+    chat = frame_from_records(ChatEvent, [ev(1, 1500, "SleepyFox", "how much money do you make?")])
+    # two directions (as fit_scorer gives one per tuning family): a projection on each, the cosine with their sum
+    directions = np.vstack([embed([dismissal]), embed(["I use a mechanical keyboard."])])
+    c = candidates(speech, chat, AlignConfig(), nonanswer=directions)[0].filter(pl.col("reason").is_null())
+    row = c.filter(pl.col("response") == dismissal).row(0, named=True)
+    assert row["nonanswer_dots"][0] == pytest.approx(1.0, abs=1e-4)
+    total = directions.sum(axis=0)
+    assert row["nonanswer_similarity"] == pytest.approx(sum(row["nonanswer_dots"]) / np.linalg.norm(total), abs=1e-5)
+    plain = candidates(speech, chat, AlignConfig())[0].filter(pl.col("reason").is_null())
+    assert "nonanswer_dots" not in plain.columns and plain["nonanswer_similarity"].is_nan().all()
