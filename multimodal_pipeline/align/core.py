@@ -37,7 +37,7 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
 from multimodal_pipeline.storage.stage import StageCache, stage_key
 
-CODE_VERSION = "align-7"
+CODE_VERSION = "align-8"
 
 #: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
 PromptFilter = Callable[[pl.DataFrame], pl.Series]
