@@ -260,13 +260,11 @@ def ordered_share(words: Words, a: int, b: int, msg: Message) -> float:
 
 def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: Callable[[int, int], float],
                keeps: Callable[[float, float, float], bool] | None = None,
-               other_read: Callable[[int], bool] = lambda s: False,
-               other_fits: Callable[[int], bool] = lambda s: False) -> Cut:
+               other_read: Callable[[int], bool] = lambda s: False) -> Cut:
     """Where the answer ends: the first sentence (what is left of it after the lead), then the following sentences
     while they stay on the subject. `sims(k, s)`: similarity of sentence `s` to the message (k=0), to the answer's
     first part (k=1) or to sentence `s - 1` (k=2); `keeps(to_message, to_first, to_previous)`: the fitted
-    continuation model (without one, a sentence stays when a similarity reaches `continue_similarity`);
-    `other_read(s)` / `other_fits(s)`: sentence `s` reads another message aloud / answers another message better."""
+    continuation model (without one, a sentence stays when a similarity reaches `continue_similarity`)."""
     a = cut.answer_first
     if a > cut.answer_last:
         return cut
@@ -274,7 +272,7 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
     end = min(int(words.sentence_last[s]), cut.answer_last)
     while end < cut.answer_last:
         nxt = s + 1
-        if other_read(nxt) or other_fits(nxt):  # the next message read aloud or answered: this answer is over
+        if other_read(nxt):  # the next message read aloud: this answer is over
             break
         b = min(int(words.sentence_last[nxt]), cut.answer_last)
         if words.end_ms[b] - words.start_ms[a] > config.max_answer_ms:

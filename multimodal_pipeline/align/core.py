@@ -334,13 +334,6 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
     def sim(a: str, b: str) -> float:
         return float(vec[a] @ vec[b]) if a in vec and b in vec else float("nan")
 
-    # the messages whose shortlisted spans reach each sentence: an answer stops before a sentence that answers one
-    # of them better ("I grew up in Ohio. And to the other question, I play the piano.")
-    reach_by: dict[int, set[int]] = {}
-    for r in open_rows.tolist():
-        for s in range(int(words.sentence[span_first[r]]), int(words.sentence[span_last[r]]) + 1):
-            reach_by.setdefault(s, set()).add(int(ev[r]))
-
     for r, k in cuts.items():
         msg = msgs[int(ev[r])]
         head = first_part.get(r)
@@ -355,14 +348,7 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         def other_read(sent: int, mine=mine) -> bool:
             return bool(read_by.get(sent, set()) - {mine})
 
-        def other_fits(sent: int, mine=mine, msg=msg) -> bool:
-            text = sent_text.get(sent, "")
-            best = max((sim(msgs[e].text, text) for e in reach_by.get(sent, set()) - {mine}), default=float("nan"))
-            return best >= config.continue_similarity and best - np.nan_to_num(sim(msg.text, text), nan=-1.0) \
-                >= config.other_answer_margin
-
-        k = cut_answer(words, k, msg, config, sims, continuation.keeps if continuation else None, other_read,
-                       other_fits)
+        k = cut_answer(words, k, msg, config, sims, continuation.keeps if continuation else None, other_read)
         cuts[r] = k
         if k.answer_first <= k.answer_last and other_read(int(words.sentence[k.answer_first])):
             cols["reads_other"][r] = True

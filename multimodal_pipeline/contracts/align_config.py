@@ -19,9 +19,6 @@ class AlignConfig(BaseModel):
     lead_gap_words: int = Field(6, description="words allowed between two words of a read-aloud or name lead")
     continue_similarity: float = Field(0.3, description="a following sentence stays in the answer while its "
                                        "embedding similarity to the message or to the answer's start is this high")
-    other_answer_margin: float = Field(0.1, description="a following sentence leaves the answer when it fits another "
-                                       "shortlisted message whose spans reach it this much better than this message "
-                                       "(and at least continue_similarity): the answer to the next question")
     max_answer_ms: int = Field(60_000, description="an answer is cut at this length")
     shortlist_per_message: int = Field(20, description="candidates per message cut into lead and answer and scored")
     streamer_only: bool = Field(True, description="answers and read-aloud leads come only from the streamer's "
