@@ -370,10 +370,12 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         # pounds, thank you, and writes, is this any percent?")
         read_first, read_end = reads_message(words, k.answer_first, k.answer_last, msg, config) \
             if k.lead_read < config.read_aloud_min else (-1, -1)
-        later = read_first - k.answer_first >= config.min_response_words
-        reply = (not later and k.answer_last - read_end >= config.min_response_words) or (
-            later and not words.clause_end[read_first - 1])
-        cols["reads_later"][r] = read_end >= 0 and not (cols["lead_named"][r] and reply)
+        if read_end >= 0:
+            if read_first - k.answer_first >= config.min_response_words:  # a few words on: an echo inside a clause
+                reply = not words.clause_end[read_first - 1]
+            else:  # at once: a restatement that goes on
+                reply = k.answer_last - read_end >= config.min_response_words
+            cols["reads_later"][r] = not (cols["lead_named"][r] and reply)
         total = sum(msg.weights[t] for t in msg.content)
         said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
         shared = sum(msg.weights[t] for t in msg.content & said)
@@ -381,10 +383,11 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         # how well the answer's start fits the message; when it starts with a few words only ("Thank you so
         # much.", "Oh man."), the next sentence counts too
         s0 = int(words.sentence[k.answer_first])
-        start_texts = [t for t in ([head] + ([sent_text.get(s0 + 1, "")] if head and len(head.split()) <= 4
-                                             and s0 < int(words.sentence[k.answer_last]) else [])) if t]
+        start_texts = [head] if head else []
+        if head and len(head.split()) <= 4 and s0 < int(words.sentence[k.answer_last]) and sent_text.get(s0 + 1):
+            start_texts.append(sent_text[s0 + 1])
         values = [v for v in (sim(msg.text, t) for t in start_texts) if not np.isnan(v)]
-        if n_dirs and all(t in vec for t in start_texts) and start_texts:
+        if n_dirs and start_texts and all(t in vec for t in start_texts):
             # the answer's start against the non-answers
             dots[r] = nonanswer @ np.mean([vec[t] for t in start_texts], axis=0)
             cols["nonanswer_similarity"][r] = float(dots[r].sum() / dir_norm)
