@@ -23,6 +23,8 @@ computed once per distinct text: each message and each sentence, not per candida
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -185,7 +187,7 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
                 first_msg = i if first_msg < 0 else first_msg
                 # a read-aloud says the message in one go: its words no farther apart than the message is long
                 if i - first_msg + 1 <= len(msg.weights) + config.lead_gap_words:
-                    read_share = sum(msg.weights[t] for t in covered) / total
+                    read_share = math.fsum(msg.weights[t] for t in covered) / total
         elif last_hit < 0 and i - first >= config.head_slack_words:
             break
         elif last_hit >= 0 and i - last_hit > config.lead_gap_words + (config.head_slack_words if name_first else 0):

@@ -10,6 +10,8 @@ Away" is strong; the rest are Polars expressions over the candidate table.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -376,9 +378,9 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
             else:  # at once: a restatement that goes on
                 reply = k.answer_last - read_end >= config.min_response_words
             cols["reads_later"][r] = not (cols["lead_named"][r] and reply)
-        total = sum(msg.weights[t] for t in msg.content)
+        total = math.fsum(msg.weights[t] for t in msg.content)
         said = {t for j in range(k.answer_first, k.answer_last + 1) for t in words.stems[j]}
-        shared = sum(msg.weights[t] for t in msg.content & said)
+        shared = math.fsum(msg.weights[t] for t in msg.content & said)
         cols["answer_overlap"][r] = shared / (total + float(postings.idf[-1])) if msg.content else 0.0
         # how well the answer's start fits the message; when it starts with a few words only ("Thank you so
         # much.", "Oh man."), the next sentence counts too
