@@ -6,12 +6,11 @@
 First the continuation model (does the next sentence still belong to the answer?) is fitted on the true answers'
 sentences and the sentence that follows each answer, and the direction of spoken non-answers (what the streamer says
 instead of an answer after reading a question aloud, from the tuning streams' scripts: the mean of their embeddings)
-is taken; each answer's start is projected on it (`nonanswer_similarity`). The question-answer relevance
-(`answer_relevance`, `align/scorer.py`'s `Relevance`) is fitted on the scripts too: each true answer against the
-streamer's monologue in the minute after its message, and the first three utterances after each message nobody
-answered. Then every shortlisted candidate of every tuning stream is labelled against the ground truth (right: its
-message was truly answered and its answer covers at least half of the true answer) and a small network is fitted on
-the answer features (`align/scorer.py`). The acceptance threshold is the one with the best F1 after the one-to-one
+is taken; each answer's start is projected on it (`nonanswer_similarity`). Then every shortlisted candidate of every
+tuning stream is
+labelled against the ground truth (right: its message was
+truly answered and its answer covers at least half of the true answer) and a small network is fitted on the
+answer features (`align/scorer.py`). The acceptance threshold is the one with the best F1 after the one-to-one
 assignment among those with precision at least `--min-precision` on the same streams (of those within `--f1-slack` of
 that F1, the highest); the accepted pairs per hour on a null set made of them (one stream's chat against another's
 speech) are reported beside each threshold and can be capped (`--max-null-per-hour`), and so are those on a real null
@@ -36,15 +35,7 @@ from benchmarks.eval_align import asr_model_name, stream_inputs
 from benchmarks.null_align import tuning_null_inputs
 from multimodal_pipeline.align.answer import Words
 from multimodal_pipeline.align.core import _assign, candidates, off_topic, probabilities
-from multimodal_pipeline.align.scorer import (
-    BUNDLED,
-    Relevance,
-    Scorer,
-    feature_frame,
-    fit_continuation,
-    fit_relevance,
-    fit_scorer,
-)
+from multimodal_pipeline.align.scorer import BUNDLED, Scorer, feature_frame, fit_continuation, fit_scorer
 from multimodal_pipeline.align.spans import speech_words
 from multimodal_pipeline.embeddings import embed
 from multimodal_pipeline.align.truth import label_pairs, load_truth
@@ -79,11 +70,6 @@ def main() -> None:
                         help="the similarity floors of lead-less answers tried: these quantiles of the right ones "
                              "(lower floors pass the tuning real null set but not the held-out null test, whose "
                              "first transcript is unpunctuated: see the README)")
-    parser.add_argument("--floor-on", choices=["answer_similarity", "answer_relevance"], default="answer_similarity",
-                        help="what the floor of lead-less answers reads: the embedding similarity or the fitted "
-                             "question-answer relevance")
-    parser.add_argument("--text-prior", action=argparse.BooleanOptionalAction, default=True,
-                        help="the relevance also reads the answer's own embedding (does it sound like an answer?)")
     parser.add_argument("--max-real-null-per-hour", type=float, default=float("inf"),
                         help="accepted pairs per hour allowed on the tuning real null set (reported; no limit by "
                              "default)")
@@ -119,10 +105,9 @@ def main() -> None:
         sums = np.stack([embed(said[f], config.embedding_model_dir).sum(axis=0) for f in families])
         direction = (sums.sum(axis=0) / np.linalg.norm(sums.sum(axis=0)))[None, :]
         print(f"non-answers: {json.dumps({f: len(t) for f, t in said.items()})}")
-        relevance = relevance_model([truth_path for *_, truth_path in inputs], text_prior=args.text_prior)
         for k, (stream_id, (name, speech, chat, truth_path)) in enumerate(zip(args.streams, inputs)):
             c, *_ = candidates(speech, chat, config, prompt_filter(CurateConfig(), config.prompt_filters),
-                               continuation=continuation, nonanswer=sums, relevance=relevance)
+                               continuation=continuation, nonanswer=sums)
             truth = load_truth(truth_path)
             c = c.with_columns(stream=pl.lit(k))
             labelled = label_pairs(c.filter(pl.col("reason").is_null()).rename(
@@ -149,8 +134,7 @@ def main() -> None:
                     (inputs[k + 1][2]["ts_ms"].max() - inputs[k + 1][2]["ts_ms"].min()) / 3_600_000)
                    for k in range(0, len(inputs) - 1, 2)]
     filters = prompt_filter(CurateConfig(), config.prompt_filters)
-    null_sets = {name: ([candidates(sp, ch, config, filters, continuation=continuation, nonanswer=sums,
-                                    relevance=relevance)[0]
+    null_sets = {name: ([candidates(sp, ch, config, filters, continuation=continuation, nonanswer=sums)[0]
                          for sp, ch, _h in ins],
                         sum(h for *_, h in ins))
                  for name, ins in (("null", null_inputs), ("real_null", tuning_null_inputs()))}
@@ -165,14 +149,13 @@ def main() -> None:
     n_neg = x.height - sum(lab.height for _, lab, _t in frames)
     print(f"{len(y)} candidates, {int(y.sum())} right, {n_neg} real-null negatives "
           f"(weight {args.real_negative_weight})")
-    scorer = fit_scorer(x, y, 0.5, {"floor_feature": args.floor_on}, continuation, sample_weight=weight,
-                        nonanswer=direction, relevance=relevance)
+    scorer = fit_scorer(x, y, 0.5, {}, continuation, sample_weight=weight, nonanswer=direction)
     # an answer with no read-aloud or name before it must fit its message at least as well as this quantile of the
     # right lead-less candidates: on real chat against unrelated speech the rest is mostly false. The quantile and the
     # threshold are chosen together, for F1 at the precision asked, within the false pairs per hour allowed on the
     # tuning real null set (benchmarks/null_align.py's tuning windows: real chat against real unrelated speech)
     right = pl.concat([lab.filter(pl.col("correct") & pl.col("lead").is_null()) for _, lab, _t in frames])
-    right_sim = right[args.floor_on].fill_nan(None).drop_nulls()
+    right_sim = right["answer_similarity"].fill_nan(None).drop_nulls()
     grid = []
     for q in args.floor_quantiles:
         floor = float(right_sim.quantile(q))
@@ -192,13 +175,11 @@ def main() -> None:
     floor = best["floor"]
     trained_on = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
                   "asr_model": asr_model_name(args.asr_model) if args.speech == "asr" else None}
-    meta = {"version": 1, "min_answer_similarity": floor, "floor_feature": args.floor_on,
-            "floor_quantile": best["floor_quantile"],
+    meta = {"version": 1, "min_answer_similarity": floor, "floor_quantile": best["floor_quantile"],
             "trained_on": trained_on,
             "candidates": int(len(y)), "positives": int(y.sum()), "real_null_negatives": n_neg,
             "real_negative_weight": args.real_negative_weight, "tuning_at_threshold": best}
-    final = fit_scorer(x, y, best["threshold"], meta, continuation, sample_weight=weight, nonanswer=direction,
-                       relevance=relevance)
+    final = fit_scorer(x, y, best["threshold"], meta, continuation, sample_weight=weight, nonanswer=direction)
     Path(args.out).write_text(final.to_json())
     print(json.dumps(best))
     write_result("fit_scorer", {"grid": grid, "chosen": best, **meta})
@@ -210,7 +191,7 @@ def with_scores(c: pl.DataFrame, scorer: Scorer, floor: float | None, expected_l
     one) at 0: scored once, for every threshold."""
     prob = probabilities(c, scorer, expected_lag_ms)
     if floor is not None:
-        prob[off_topic(c, floor, scorer.meta.get("floor_feature", "answer_similarity"))] = 0.0
+        prob[off_topic(c, floor)] = 0.0
     return c.with_columns(score=pl.Series(prob))
 
 
@@ -260,49 +241,6 @@ def pick_threshold(grid: list[dict], min_precision: float, f1_slack: float,
     top = max(g["f1"] for g in ok)
     return max((g for g in ok if g["f1"] >= top - f1_slack),
                key=lambda g: (g["threshold"], -g.get("floor_quantile", 0.0)))
-
-
-def pairs_of(truth_path: Path, unanswered: int = 0, others: bool = False
-             ) -> tuple[list[tuple[str, str, int, str]], list[str]]:
-    """(message, text, 1 for its true answer else 0, answer style) and the stream's utterance texts. The wrong texts
-    of an answered message are the streamer's monologue in the minute after it (and, with `others`, whatever else
-    the streamer says then: other messages' answers, thank-yous; never a reading aloud, which alignment cuts into a
-    lead); with `unanswered` > 0, the first that many of those after each message nobody answered are wrong texts
-    too (style "none"): most of the chat a model is applied to is never answered."""
-    truth = json.loads(truth_path.read_text())
-    utts = json.loads(truth_path.with_name(truth_path.name.replace(".truth.json", ".script.json")).read_text())[
-        "utterances"]
-    out = []
-    for m in truth["messages"]:
-        answered = bool(m["answered"] and m["answered_by"] == "streamer" and m.get("reply_text"))
-        if not answered and not unanswered:
-            continue
-        own = set(m.get("answer_utt_ids") or [])
-        near = [" ".join(u["text"].split()[:40]) for u in utts
-                if m["ts_ms"] <= u["start_ms"] <= m["ts_ms"] + 60_000 and u["utt_id"] not in own
-                and u.get("voice", "streamer") == "streamer"
-                and (u["kind"] == "monologue" or (others or not answered) and u.get("part") != "read")]
-        if answered:
-            out.append((m["text"], " ".join(m["reply_text"].split()[:40]), 1, m["style"]))
-            out += [(m["text"], t, 0, m["style"]) for t in near]
-        else:
-            out += [(m["text"], t, 0, "none") for t in near[:unanswered]]
-    return out, [u["text"] for u in utts] + [m["text"] for m in truth["messages"]]
-
-
-def relevance_model(truth_paths: list[str | Path], vectors: dict[str, np.ndarray] | None = None,
-                    text_prior: bool = True, unanswered: int = 3, others: bool = False) -> Relevance:
-    """The question-answer relevance fitted on these streams' true answers against the streamer's monologue in the
-    minute after each message, and against what follows the messages nobody answered (`pairs_of`; `vectors`:
-    embeddings already computed, by text)."""
-    pairs = [p for path in truth_paths for p in pairs_of(Path(path), unanswered, others)[0]]
-    vectors = {} if vectors is None else vectors
-    fresh = sorted({t for a, b, *_ in pairs for t in (a, b)} - vectors.keys())
-    if fresh:
-        vectors.update(zip(fresh, embed(fresh)))
-    u = np.stack([vectors[a] for a, *_ in pairs])
-    v = np.stack([vectors[b] for _, b, *_ in pairs])
-    return fit_relevance(u, v, np.array([y for _, _, y, _ in pairs]), text_prior=text_prior)
 
 
 def nonanswer_texts(truth_path: str | Path) -> list[str]:

@@ -5,10 +5,10 @@ measured on the tuning families only (the held-out family and the real-noise str
     python -m benchmarks.lofo_scorer --dump D --seeds 0 1 2 [--hidden 0] [--floor-quantile none] [--drop ...]
 
 For each tuning family: the scorer is fitted on the other families' labelled candidates (with the direction of
-spoken non-answers and the question-answer relevance taken from the other families only), its similarity floor and
-acceptance threshold chosen on them as `fit_scorer` does, and it is scored (P/R/F1 after the one-to-one
-assignment) on the left-out family. The mean F1 over the folds is the figure to compare model variants by, before one
-of them is fitted on every tuning family and measured once on the held-out streams (`benchmarks/eval_align.py`). The network's initial weights move one run's
+spoken non-answers taken from the other families only), its similarity floor and acceptance threshold chosen on them
+as `fit_scorer` does, and it is scored (P/R/F1 after the one-to-one assignment) on the left-out family. The mean F1
+over the folds is the figure to compare model variants by, before one of them is fitted on every tuning family and
+measured once on the held-out streams (`benchmarks/eval_align.py`). The network's initial weights move one run's
 mean by up to 0.03: compare variants by the mean over several seeds.
 """
 
@@ -23,26 +23,24 @@ import polars as pl
 
 from benchmarks.common import write_result
 from benchmarks.fit_scorer import (THRESHOLDS, labelled_accepted, null_per_hour, pick_threshold,
-                                   precision_recall_f1, relevance_model, training_set, with_scores)
+                                   precision_recall_f1, training_set, with_scores)
 from multimodal_pipeline.align.core import off_topic, probabilities
 from multimodal_pipeline.align.scorer import FEATURES, fit_scorer
 from multimodal_pipeline.align.truth import load_truth, token_f1
-from multimodal_pipeline.embeddings import embed
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
 def fitted(train: list[dict], features: tuple[str, ...], hidden: int, alpha: float, floor_quantile: float | None,
-           lag_ms: int, negatives: list[pl.DataFrame] = (), negative_weight: float = 0.0, seed: int = 0,
-           floor_on: str = "answer_similarity"):
+           lag_ms: int, negatives: list[pl.DataFrame] = (), negative_weight: float = 0.0, seed: int = 0):
     """The scorer fitted on `train`'s labelled candidates (and the real null set's shortlisted candidates
     `negatives`, all wrong, at `negative_weight`) and its similarity floor, as `fit_scorer` makes them."""
     x, y, weight = training_set([s["labelled"] for s in train], list(negatives), negative_weight, lag_ms)
-    scorer = fit_scorer(x, y, 0.5, {"floor_feature": floor_on}, None, hidden=hidden, alpha=alpha, features=features,
-                        sample_weight=weight, seed=seed)
+    scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features, sample_weight=weight,
+                        seed=seed)
     floor = None
     if floor_quantile is not None:
         right = pl.concat([s["labelled"].filter(pl.col("correct") & pl.col("lead").is_null()) for s in train])
-        floor = float(right[floor_on].fill_nan(None).drop_nulls().quantile(floor_quantile))
+        floor = float(right["answer_similarity"].fill_nan(None).drop_nulls().quantile(floor_quantile))
     return scorer, floor
 
 
@@ -64,8 +62,7 @@ def losses(test: list[dict], tested: list, scorer, floor: float | None, threshol
     for s, right in zip(test, labelled_accepted(tested, threshold), strict=True):
         lab = s["labelled"]
         prob = probabilities(lab, scorer, lag_ms)
-        low = (off_topic(lab, floor, scorer.meta.get("floor_feature", "answer_similarity")) if floor is not None
-               else np.zeros(lab.height, bool))
+        low = off_topic(lab, floor) if floor is not None else np.zeros(lab.height, bool)
         lab = lab.with_columns(_p=pl.Series(prob), _off=pl.Series(low))
         done = set(right.filter(pl.col("correct"))["event_id"].to_list())
         for (event_id,), g in lab.filter(pl.col("correct")).group_by("event_id"):
@@ -90,22 +87,20 @@ def response_token_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], threshold
 def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
          floor_quantile: float | None, min_precision: float, f1_slack: float, lag_ms: int,
          threshold_by: str = "in-sample", real_null: tuple[list[pl.DataFrame], float] = ([], 0.0),
-         negative_weight: float = 0.0, max_real_null_per_hour: float = float("inf"), seed: int = 0,
-         floor_on: str = "answer_similarity") -> dict:
+         negative_weight: float = 0.0, max_real_null_per_hour: float = float("inf"), seed: int = 0) -> dict:
     """Fit on `train`, choose the threshold, measure on `test`. `threshold_by`: "in-sample" (the grid on the
     training streams themselves, as `fit_scorer` does) or "inner-lofo" (the grid pooled over the training families,
     each measured with a scorer fitted on the others). `real_null`: the tuning real null set's candidates and hours
     (negatives at `negative_weight`; the threshold keeps its accepted pairs per hour within the maximum)."""
     nulls, hours = real_null
-    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms, nulls, negative_weight, seed,
-                           floor_on)
+    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms, nulls, negative_weight, seed)
     scored_nulls = [with_scores(c, scorer, floor, lag_ms) for c in nulls]
     if threshold_by == "inner-lofo":
         scored, answered = [], 0
         for family in sorted({s["family"] for s in train}):
             inner = [s for s in train if s["family"] != family]
             left = [s for s in train if s["family"] == family]
-            sc, fl = fitted(inner, features, hidden, alpha, floor_quantile, lag_ms, seed=seed, floor_on=floor_on)
+            sc, fl = fitted(inner, features, hidden, alpha, floor_quantile, lag_ms, seed=seed)
             scored += [(with_scores(s["candidates"], sc, fl, lag_ms), s["truth"]) for s in left]
             answered += sum(s["answered"] for s in left)
         grid = grid_of(scored, answered)
@@ -123,37 +118,22 @@ def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden:
             "losses": losses(test, tested, scorer, floor, threshold, lag_ms)}
 
 
-def without_family(streams: list[dict], nulls: list[pl.DataFrame], meta: dict, family: str,
-                   vectors: dict[str, np.ndarray], text_prior: bool = True) -> tuple[list[dict], list[pl.DataFrame]]:
-    """The streams and real null candidates with `nonanswer_similarity` and `answer_relevance` as the scorer fitted
-    without `family` sees them: the cosine of each answer's start with the other families' non-answers (from the
-    projections on each family's sum that `fit_scorer --dump` stored), and the relevance refitted on the other
-    families' answers, applied to the texts each candidate compared (`relevance_texts`; `vectors`: their embeddings,
-    by text, filled as needed). The left-out family's own non-answers and answers are never used."""
+def without_family(streams: list[dict], nulls: list[pl.DataFrame], meta: dict, family: str
+                   ) -> tuple[list[dict], list[pl.DataFrame]]:
+    """The streams and real null candidates with `nonanswer_similarity` as the scorer fitted without `family` sees
+    it: the cosine of each answer's start with the other families' non-answers (from the projections on each
+    family's sum that `fit_scorer --dump` stored), so the left-out family's own non-answers are never used."""
     families = meta.get("nonanswer_families")
-    keep = [k for k, f in enumerate(families or []) if f != family]
-    gram = np.asarray(meta.get("nonanswer_gram", [[1.0]]))
-    norm = float(np.sqrt(gram[np.ix_(keep, keep)].sum())) if keep else 1.0
-    relevance = relevance_model([t for s, t in zip(meta["streams"], meta["truths"]) if s.split(":")[0] != family],
-                                vectors, text_prior)
+    if not families:
+        return streams, nulls
+    keep = [k for k, f in enumerate(families) if f != family]
+    gram = np.asarray(meta["nonanswer_gram"])
+    norm = float(np.sqrt(gram[np.ix_(keep, keep)].sum()))
 
     def redo(c: pl.DataFrame) -> pl.DataFrame:
-        if families and "nonanswer_dots" in c.columns:
-            c = c.with_columns(nonanswer_similarity=pl.col("nonanswer_dots").list.gather(keep).list.sum() / norm)
-        if "relevance_texts" not in c.columns:
+        if "nonanswer_dots" not in c.columns:
             return c
-        message = "prompt" if "prompt" in c.columns else "text"
-        flat = (c.select(message, "relevance_texts").with_row_index("_r").explode("relevance_texts")
-                .drop_nulls("relevance_texts"))
-        fresh = sorted(set(flat[message].to_list() + flat["relevance_texts"].to_list()) - vectors.keys())
-        if fresh:
-            vectors.update(zip(fresh, embed(fresh)))
-        p = relevance.score(np.stack([vectors[t] for t in flat[message].to_list()]),
-                            np.stack([vectors[t] for t in flat["relevance_texts"].to_list()])) if flat.height \
-            else np.zeros(0)
-        best = flat.select("_r").with_columns(_p=pl.Series(p)).group_by("_r").agg(pl.col("_p").max())
-        return (c.with_row_index("_r").join(best, on="_r", how="left", maintain_order="left")
-                .with_columns(answer_relevance=pl.col("_p")).drop("_r", "_p"))
+        return c.with_columns(nonanswer_similarity=pl.col("nonanswer_dots").list.gather(keep).list.sum() / norm)
 
     return ([{**s, "candidates": redo(s["candidates"]), "labelled": redo(s["labelled"])} for s in streams],
             [redo(c) for c in nulls])
@@ -165,10 +145,6 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=16, help="hidden units (0: a logistic regression)")
     parser.add_argument("--alpha", type=float, default=1e-3)
     parser.add_argument("--floor-quantile", default="0.5", help="a quantile, or 'none' for no similarity floor")
-    parser.add_argument("--floor-on", choices=["answer_similarity", "answer_relevance"], default="answer_similarity",
-                        help="what the similarity floor reads (see fit_scorer)")
-    parser.add_argument("--text-prior", action=argparse.BooleanOptionalAction, default=True,
-                        help="the refitted relevance also reads the answer's own embedding (see fit_scorer)")
     parser.add_argument("--drop", nargs="*", default=[], choices=FEATURES, help="features left out")
     parser.add_argument("--min-precision", type=float, default=0.9)
     parser.add_argument("--f1-slack", type=float, default=0.01)
@@ -198,16 +174,14 @@ def main() -> None:
     lag_ms = AlignConfig().expected_lag_ms
     # the network's fit depends on its initial weights: each seed is a full run, and the figure is their mean
     runs = []
-    vectors: dict[str, np.ndarray] = {}
     for seed in args.seeds:
         folds = {}
         for family in sorted({s["family"] for s in streams}):
-            kept, nulls = without_family(streams, real_null[0], meta, family, vectors, args.text_prior)
+            kept, nulls = without_family(streams, real_null[0], meta, family)
             train = [s for s in kept if s["family"] != family]
             folds[family] = fold(train, [s for s in kept if s["family"] == family], features, args.hidden,
                                  args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms, args.threshold_by,
-                                 (nulls, real_null[1]), args.real_negative_weight, args.max_real_null_per_hour, seed,
-                                 args.floor_on)
+                                 (nulls, real_null[1]), args.real_negative_weight, args.max_real_null_per_hour, seed)
             print(f"seed {seed}", family, json.dumps(folds[family]), flush=True)
         runs.append(folds)
         print(f"seed {seed}: mean F1 {np.mean([f['f1'] for f in folds.values()]):.3f}", flush=True)
@@ -226,8 +200,7 @@ def main() -> None:
     write_result(args.out, {"variant": {"hidden": args.hidden, "alpha": args.alpha, "floor_quantile": floor_q,
                                         "real_negative_weight": args.real_negative_weight,
                                         "max_real_null_per_hour": args.max_real_null_per_hour,
-                                        "features": list(features), "threshold_by": args.threshold_by,
-                                        "floor_on": args.floor_on, "text_prior": args.text_prior},
+                                        "features": list(features), "threshold_by": args.threshold_by},
                             "streams": meta["streams"], "seeds": args.seeds, "per_seed_f1": per_seed,
                             "folds": {str(seed): folds for seed, folds in zip(args.seeds, runs)}, "mean_f1": mean_f1,
                             "mean_token_f1": mean_token_f1,

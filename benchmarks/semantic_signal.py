@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import write_result
-from benchmarks.fit_scorer import TUNING, pairs_of
+from benchmarks.fit_scorer import TUNING
 
 #: wordpiece ids of [CLS] and [SEP] in MiniLM's vocabulary
 CLS, SEP = 101, 102
@@ -56,6 +56,23 @@ def static_encode(texts: list[str], vectors: np.ndarray, tokenizer, weight: np.n
             v = (vectors[ids] * (weight[ids][:, None] if weight is not None else 1.0)).sum(0)
             out[i] = v / (np.linalg.norm(v) + 1e-9)
     return out
+
+
+def pairs_of(truth_path: Path) -> tuple[list[tuple[str, str, int, str]], list[str]]:
+    """(message, text, 1 for its true answer else 0, answer style) and the stream's utterance texts."""
+    truth = json.loads(truth_path.read_text())
+    utts = json.loads(truth_path.with_name(truth_path.name.replace(".truth.json", ".script.json")).read_text())[
+        "utterances"]
+    out = []
+    for m in truth["messages"]:
+        if not (m["answered"] and m["answered_by"] == "streamer" and m.get("reply_text")):
+            continue
+        out.append((m["text"], " ".join(m["reply_text"].split()[:40]), 1, m["style"]))
+        own = set(m.get("answer_utt_ids") or [])
+        out += [(m["text"], " ".join(u["text"].split()[:40]), 0, m["style"]) for u in utts
+                if m["ts_ms"] <= u["start_ms"] <= m["ts_ms"] + 60_000 and u["utt_id"] not in own
+                and u.get("voice", "streamer") == "streamer" and u["kind"] == "monologue"]
+    return out, [u["text"] for u in utts] + [m["text"] for m in truth["messages"]]
 
 
 def main() -> None:

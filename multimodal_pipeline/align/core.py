@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from multimodal_pipeline.align.answer import Cut, Embedder, Message, Words, cut_answer, find_lead, reads_message
 from multimodal_pipeline.align.index import Postings, Tokens, Windows, token_hashes
-from multimodal_pipeline.align.scorer import Continuation, Relevance, Scorer, feature_frame, load_scorer
+from multimodal_pipeline.align.scorer import Continuation, Scorer, feature_frame, load_scorer
 from multimodal_pipeline.align.spans import build_phrases, build_spans, speech_words
 from multimodal_pipeline.align.text import (
     handle_parts,
@@ -39,7 +39,7 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
 from multimodal_pipeline.storage.stage import StageCache, stage_key
 
-CODE_VERSION = "align-9"
+CODE_VERSION = "align-8"
 
 #: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
 PromptFilter = Callable[[pl.DataFrame], pl.Series]
@@ -275,12 +275,11 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
 
 def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFrame, postings: Postings,
              config: AlignConfig, embedder: Embedder | None, continuation: Continuation | None,
-             nonanswer: np.ndarray | None = None, relevance: Relevance | None = None) -> pl.DataFrame:
+             nonanswer: np.ndarray | None = None) -> pl.DataFrame:
     """Lead, answer boundaries and answer features of the shortlisted candidates (`reason` null). `nonanswer`: rows
     of directions in embedding space (the scorer's fitted direction of spoken non-answers, "next question,
     please"): each answer's start is projected on every row (`nonanswer_dots`), and `nonanswer_similarity` is its
-    cosine with the rows' sum. `relevance`: the scorer's fitted question-answer relevance, the best over the texts
-    the similarity compares (`answer_relevance`; those texts are kept in `relevance_texts`)."""
+    cosine with the rows' sum."""
     open_rows = np.flatnonzero(c["reason"].is_null().to_numpy())
     n = c.height
     cols: dict[str, np.ndarray | list] = {
@@ -288,16 +287,14 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         "lead_first": np.full(n, -1), "lead_read": np.zeros(n), "lead_named": np.zeros(n, bool),
         "answer_overlap": np.zeros(n), "answer_similarity": np.full(n, np.nan), "n_answer_words": np.zeros(n, np.int64),
         "reads_later": np.zeros(n, bool), "reads_other": np.zeros(n, bool), "signoff_named": np.zeros(n, bool),
-        "nonanswer_similarity": np.full(n, np.nan), "answer_relevance": np.full(n, np.nan),
-        "relevance_texts": [None] * n,
+        "nonanswer_similarity": np.full(n, np.nan),
     }
     n_dirs = 0 if nonanswer is None else len(nonanswer)
     dots = np.full((n, n_dirs), np.nan)
     dir_norm = max(float(np.linalg.norm(nonanswer.sum(axis=0))), 1e-9) if n_dirs else 1.0
 
     def done() -> pl.DataFrame:
-        out = c.with_columns(**{k: pl.Series(v, dtype=pl.List(pl.String) if k == "relevance_texts" else None)
-                                for k, v in cols.items()})
+        out = c.with_columns(**{k: pl.Series(v) for k, v in cols.items()})
         return out.with_columns(nonanswer_dots=pl.Series(dots.tolist(), dtype=pl.List(pl.Float64))) if n_dirs else out
 
     if len(open_rows) == 0:
@@ -391,7 +388,6 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         start_texts = [head] if head else []
         if head and len(head.split()) <= 4 and s0 < int(words.sentence[k.answer_last]) and sent_text.get(s0 + 1):
             start_texts.append(sent_text[s0 + 1])
-        cols["relevance_texts"][r] = list(start_texts)
         values = [v for v in (sim(msg.text, t) for t in start_texts) if not np.isnan(v)]
         if n_dirs and start_texts and all(t in vec for t in start_texts):
             # the answer's start against the non-answers
@@ -409,13 +405,6 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
             vec.update(zip(fresh, embedder(fresh)))
         for r, text in whole.items():
             cols["answer_similarity"][r] = np.nanmax([cols["answer_similarity"][r], sim(msgs[int(ev[r])].text, text)])
-            cols["relevance_texts"][r] = (cols["relevance_texts"][r] or []) + [text]
-    if relevance is not None and vec:
-        pairs = [(r, msgs[int(ev[r])].text, t) for r in cuts for t in cols["relevance_texts"][r] or ()]
-        if pairs:
-            p = relevance.score(np.stack([vec[m] for _, m, _ in pairs]), np.stack([vec[t] for *_, t in pairs]))
-            best = pl.DataFrame({"r": [r for r, *_ in pairs], "p": p}).group_by("r").agg(pl.col("p").max())
-            cols["answer_relevance"][best["r"].to_numpy()] = best["p"].to_numpy()
     return done()
 
 
@@ -485,11 +474,10 @@ def probabilities(c: pl.DataFrame, scorer: Scorer, expected_lag_ms: int) -> np.n
     return prob
 
 
-def off_topic(c: pl.DataFrame, floor: float, column: str = "answer_similarity") -> np.ndarray:
+def off_topic(c: pl.DataFrame, floor: float) -> np.ndarray:
     """Candidates with no lead and no sign-off with the chatter's name whose answer fits the message less than
-    `floor` (the scorer's fitted `min_answer_similarity`) by `column` (the scorer's `floor_feature`: the embedding
-    similarity or the fitted relevance): nothing but the timing would speak for them."""
-    sim = c[column].fill_nan(None).fill_null(-1.0).to_numpy()
+    `floor` (the scorer's fitted `min_answer_similarity`): nothing but the timing would speak for them."""
+    sim = c["answer_similarity"].fill_nan(None).fill_null(-1.0).to_numpy()
     return (c["lead"].is_null().to_numpy() & ~c["signoff_named"].to_numpy() & (sim < floor)).astype(bool)
 
 
@@ -511,7 +499,7 @@ def answer_speech(speech: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
 def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | None = None,
                prompt_filter: PromptFilter | None = None, embedder: Embedder | None = None,
                continuation: Continuation | None = None, nonanswer: np.ndarray | None = None,
-               relevance: Relevance | None = None) -> tuple[pl.DataFrame, Calibration, pl.DataFrame, Words]:
+               ) -> tuple[pl.DataFrame, Calibration, pl.DataFrame, Words]:
     """Every candidate with its features; the shortlisted ones (`reason` null) cut into lead and answer, with the
     answer features the scorer reads. (candidates, calibration, spans, words)."""
     config = config or AlignConfig()
@@ -534,7 +522,7 @@ def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
               .when(pl.col("lag_ms") < 0).then(pl.lit("response_before_message")))
     c = _shortlist(c.with_columns(reason=reason), config)
     c = _prompt_rejects(c, events, prompt_filter)
-    c = _answers(c, events, words, phrases, postings, config, embedder, continuation, nonanswer, relevance)
+    c = _answers(c, events, words, phrases, postings, config, embedder, continuation, nonanswer)
     c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("n_answer_words") == 0))
                        .then(pl.lit("response_only_reads_message"))
                        .when(pl.col("reason").is_null() & pl.col("reads_later"))
@@ -588,13 +576,12 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     if video_id is None:
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
     c, cal, spans, _words = candidates(speech, chat, config, prompt_filter, embedder, scorer.continuation,
-                                       scorer.nonanswer, scorer.relevance)
+                                       scorer.nonanswer)
     prob = probabilities(c, scorer, config.expected_lag_ms)
     threshold = config.accept_threshold if config.accept_threshold is not None else scorer.threshold
     floor = scorer.meta.get("min_answer_similarity")
     if floor is not None and config.semantic:
-        column = scorer.meta.get("floor_feature", "answer_similarity")
-        c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & pl.Series(off_topic(c, floor, column)))
+        c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & pl.Series(off_topic(c, floor)))
                            .then(pl.lit("answer_off_topic")).otherwise(pl.col("reason")))
     c = _assign(c.with_columns(score=pl.Series(prob)), threshold)
     out = c.select(

@@ -24,7 +24,7 @@ FEATURES: tuple[str, ...] = (
     "lead_read", "lead_named", "author_named", "answer_overlap", "answer_similarity", "is_question", "lag_s",
     "lag_late_s", "log_answer_words", "chat_density", "has_lead", "first_candidate", "question_similarity",
     "read_x_similarity", "named_x_similarity", "lead_x_short", "similarity_margin", "sentence_margin",
-    "signoff_named", "nonanswer_similarity", "answer_relevance",
+    "signoff_named", "nonanswer_similarity",
 )
 
 
@@ -48,8 +48,6 @@ def feature_frame(c: pl.DataFrame, expected_lag_ms: int) -> pl.DataFrame:
         signoff_named=pl.col("signoff_named").cast(pl.Float64),
         # how much the answer's start sounds like the non-answers of the tuning streams ("next question, please")
         nonanswer_similarity=pl.col("nonanswer_similarity") if "nonanswer_similarity" in c.columns else pl.lit(0.0),
-        # the fitted question-answer relevance of message and answer (`Relevance`)
-        answer_relevance=pl.col("answer_relevance") if "answer_relevance" in c.columns else pl.lit(0.0),
     ).select([pl.col(f).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for f in FEATURES])
 
 
@@ -79,41 +77,6 @@ def fit_continuation(x: np.ndarray, y: np.ndarray, threshold: float = 0.4) -> Co
 
 
 @dataclass(frozen=True)
-class Relevance:
-    """How well a text answers a message, from their sentence embeddings u (message) and v (text): a logistic
-    regression over the products u_i * v_i, the text's own coordinates v_i (does it sound like an answer at all?) and
-    the cosine, fitted on the tuning families' true answers against the streamer's other utterances in the minute
-    after each message. Stored folded into raw weights: p = sigmoid(sum(uv * u * v) + v_weight . v + bias)."""
-
-    uv: np.ndarray
-    v: np.ndarray
-    bias: float
-
-    def score(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """The probabilities of the rows of u (messages) and v (texts), both (n, dim)."""
-        z = ((u * self.uv) * v).sum(axis=1) + v @ self.v + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def to_dict(self) -> dict:
-        return {"uv": self.uv.tolist(), "v": self.v.tolist(), "bias": self.bias}
-
-
-def fit_relevance(u: np.ndarray, v: np.ndarray, y: np.ndarray, c: float = 1e-3, text_prior: bool = True
-                  ) -> Relevance:
-    """scikit-learn's `LogisticRegression` (strong L2, `c`) on the standardized products, text coordinates (unless
-    `text_prior` is off: then the text alone says nothing) and cosine, folded back into raw weights."""
-    from sklearn.linear_model import LogisticRegression
-
-    dim = u.shape[1]
-    x = np.c_[u * v, v if text_prior else np.zeros((len(v), 0)), (u * v).sum(axis=1)]
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    model = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y)
-    w = model.coef_[0] / scale
-    return Relevance(w[:dim] + w[-1], w[dim:2 * dim] if text_prior else np.zeros(dim),
-                     float(model.intercept_[0] - w @ mean))
-
-
-@dataclass(frozen=True)
 class Scorer:
     """A small neural network (one hidden ReLU layer, a logistic output; no hidden layer is a logistic regression)
     over standardized features."""
@@ -129,7 +92,6 @@ class Scorer:
     low: np.ndarray | None = None  # the training range of each feature: inputs are clipped to it, so that an
     high: np.ndarray | None = None  # answer far longer than any seen in training is not extrapolated upon
     nonanswer: np.ndarray | None = None  # (1, dim): the unit direction of spoken non-answers in embedding space
-    relevance: Relevance | None = None
 
     def predict(self, x: pl.DataFrame) -> np.ndarray:
         """Probabilities for the rows of a `feature_frame`."""
@@ -152,8 +114,7 @@ class Scorer:
                "layers": [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.layers],
                "threshold": self.threshold,
                "continuation": self.continuation.to_dict() if self.continuation else None,
-               "nonanswer_direction": None if self.nonanswer is None else self.nonanswer[0].tolist(),
-               "relevance": None if self.relevance is None else self.relevance.to_dict(), **self.meta}
+               "nonanswer_direction": None if self.nonanswer is None else self.nonanswer[0].tolist(), **self.meta}
         return json.dumps(doc) + "\n"
 
 
@@ -170,7 +131,7 @@ def load_scorer(path: str | None = None) -> Scorer:
         raise ValueError(f"{p}: not a scorer of this version (kind {doc.get('kind')!r}, unknown features {missing})")
     meta = {k: v for k, v in doc.items()
             if k not in ("kind", "features", "mean", "scale", "layers", "threshold", "continuation", "low", "high",
-                         "nonanswer_direction", "relevance")}
+                         "nonanswer_direction")}
     cont = doc.get("continuation")
     continuation = (Continuation(tuple(cont["coef"]), float(cont["intercept"]), float(cont["threshold"]))
                     if cont else None)
@@ -179,17 +140,14 @@ def load_scorer(path: str | None = None) -> Scorer:
     bounds = [np.asarray(doc[k], dtype=np.float64) if doc.get(k) is not None else None for k in ("low", "high")]
     direction = doc.get("nonanswer_direction")
     nonanswer = None if direction is None else np.asarray([direction], dtype=np.float32)
-    rel = doc.get("relevance")
-    relevance = None if rel is None else Relevance(np.asarray(rel["uv"]), np.asarray(rel["v"]), float(rel["bias"]))
     return Scorer(tuple(doc["features"]), np.asarray(doc["mean"]), np.asarray(doc["scale"]), layers,
-                  float(doc["threshold"]), hashlib.sha256(raw).hexdigest(), continuation, meta, *bounds, nonanswer,
-                  relevance)
+                  float(doc["threshold"]), hashlib.sha256(raw).hexdigest(), continuation, meta, *bounds, nonanswer)
 
 
 def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, continuation: Continuation | None,
                hidden: int = 16, alpha: float = 1e-3, seed: int = 0,
                features: tuple[str, ...] = FEATURES, sample_weight: np.ndarray | None = None,
-               nonanswer: np.ndarray | None = None, relevance: Relevance | None = None) -> Scorer:
+               nonanswer: np.ndarray | None = None) -> Scorer:
     """scikit-learn's `MLPClassifier` (log-loss, so its probabilities stay calibrated) on standardized features
     (`features`: a subset of FEATURES; all by default), each row weighted by `sample_weight` (all 1 by default)."""
     from sklearn.neural_network import MLPClassifier
@@ -203,5 +161,4 @@ def fit_scorer(x: pl.DataFrame, y: np.ndarray, threshold: float, meta: dict, con
                           random_state=seed, early_stopping=False).fit((m - mean) / scale, y,
                                                                        sample_weight=sample_weight)
     layers = tuple((w, b) for w, b in zip(model.coefs_, model.intercepts_))
-    return Scorer(tuple(features), mean, scale, layers, threshold, "", continuation, meta, low, high, nonanswer,
-                  relevance)
+    return Scorer(tuple(features), mean, scale, layers, threshold, "", continuation, meta, low, high, nonanswer)
