@@ -99,3 +99,27 @@ def test_one_word_late_and_long_answers(tmp_path):
     assert all(20_000 <= m["lag_ms"] <= 40_000 for m in by_case.get("late", []))
     assert all(m["reply_end_ms"] - m["reply_start_ms"] >= 30_000 for m in by_case.get("long", []))
     assert by_case.get("late") and by_case.get("long") and by_case.get("out_of_order"), sorted(by_case)
+
+
+def test_families_pause_differently_and_the_held_out_one_like_real_speech():
+    """One scheduler once set every family's pauses, so a pause alone told where an utterance ended: families now
+    pause differently, and the held-out family's pauses are shaped on the gaps between a real stream's cues."""
+    import numpy as np
+
+    from multimodal_pipeline.asr.subtitles import read_subtitles
+    from multimodal_pipeline_tests.real_fixtures import real_fixture
+
+    medians = {}
+    for name in FAMILY_NAMES:
+        rng = random.Random(7)
+        medians[name] = float(np.median([family(name).pause_ms(rng) for _ in range(4000)]))
+    tuning = [medians[n] for n in TUNING_FAMILIES]
+    assert max(tuning) - min(tuning) >= 500, medians  # from a run-on talker to a measured one
+    assert min(tuning) < 350  # at least one tuning family pauses less than the TTS between two sentences
+    gaps = []
+    for srt in ("20240208_stream_J2YmJL0PX5M.srt", "20240329_twitch_v2105205489.srt"):
+        seg = read_subtitles(real_fixture(f"duckautomata__dokiscripts-data/{srt}"), "real")
+        start, end = seg["start_ms"].to_numpy(), seg["end_ms"].to_numpy()
+        gaps.extend((start[1:] - end[:-1]).tolist())
+    real = float(np.median(gaps))
+    assert all(abs(medians[n] - real) <= 200 for n in HELD_OUT_FAMILIES), (medians, real)

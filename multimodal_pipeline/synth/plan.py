@@ -122,15 +122,6 @@ def _speakable(text: str) -> str:
     return " ".join(keep)
 
 
-def _pause_ms(rng: random.Random) -> int:
-    u = rng.random()
-    if u < 0.70:
-        return rng.randint(400, 1400)
-    if u < 0.95:
-        return rng.randint(1400, 3500)
-    return rng.randint(4000, 8000)
-
-
 class Planner:
     def __init__(self, spec: StreamSpec, speaker: Speaker, guest: Speaker | None = None):
         self.spec = spec
@@ -231,7 +222,7 @@ class Planner:
         rng = self.r_speech
         misses = 0
         while misses < 4:
-            pause = _pause_ms(rng)
+            pause = self.fam.pause_ms(rng)
             start = self.cursor + pause if self.utts else max(self.cursor, pause)
             voice = "guest" if self.guest is not None and self.r_guest.random() < self.spec.guest_share else "streamer"
             speech = self._voice(voice).say(self._monologue_text(rng))
@@ -311,12 +302,12 @@ class Planner:
         return m, answer
 
     def _speak(self, rng: random.Random, msg: Msg, parts: list[tuple[str, str, int, str | None]], start: int,
-               gap_ms: tuple[int, int] = (250, 700), kind: str = "answer", voice: str = "streamer") -> int:
+               kind: str = "answer", voice: str = "streamer") -> int:
         """Place the utterances of one reply from ``start``; the answer's own words set ``msg.reply_*``."""
         t = start
         for k, (part, text, before, answer) in enumerate(parts):
             if k:
-                t += rng.randint(*gap_ms)
+                t += rng.randint(*self.fam.reply_gap_ms)
             u = self._place(t, text, kind, msg=msg, part=part, style=msg.style, voice=voice)
             msg.utts.append(u)
             t = u.end_ms
@@ -337,12 +328,13 @@ class Planner:
         return t
 
     def _duration(self, parts: list[tuple[str, str, int, str | None]], voice: str = "streamer") -> int:
-        return sum(self._voice(voice).say(p[1]).duration_ms for p in parts) + 700 * (len(parts) - 1)
+        gaps = self.fam.reply_gap_ms[1] * (len(parts) - 1)
+        return sum(self._voice(voice).say(p[1]).duration_ms for p in parts) + gaps
 
     def _guest_answer_slot(self, rng: random.Random, target: int, limit: int, lag: tuple[int, int]) -> bool:
         """The guest reads a viewer's question aloud (or names the viewer) and answers it: not the streamer's
         answer, so the message stays unanswered in the ground truth (``answered_by = "guest"``)."""
-        start = max(target, self.cursor + rng.randint(400, 1200), lag[0] + 300)
+        start = max(target, self.cursor + rng.randint(*self.fam.answer_gap_ms), lag[0] + 300)
         msg, answer = self._answered_message(rng)
         if msg.kind != "message":
             self.messages.remove(msg)
@@ -364,7 +356,7 @@ class Planner:
 
     def _answer_slot(self, rng: random.Random, case: str, target: int, limit: int, lag: tuple[int, int]) -> bool:
         """Plan one answer slot of the given case at ``target``; False when there is no time left."""
-        start = max(target, self.cursor + rng.randint(400, 1200), lag[0] + 300)
+        start = max(target, self.cursor + rng.randint(*self.fam.answer_gap_ms), lag[0] + 300)
         if case in ("pair", "out_of_order"):
             (m1, a1), (m2, a2) = self._answered_message(rng), self._answered_message(rng)
             if m1.kind != "message" or m2.kind != "message":  # keep hard cases to plain questions

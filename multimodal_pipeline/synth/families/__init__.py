@@ -56,6 +56,21 @@ class Family:
     second_answer: tuple[str, ...]  # joins a second answer said in the same breath: "{answer}"
     handle: Callable[[random.Random], tuple[str, str]]  # (display handle, how the streamer says it)
     games: tuple[str, ...] = field(default=())
+    #: the pause before an utterance that follows another (monologue, an answer): a mixture of uniform ranges in
+    #: ms, (share, low, high). Families pause differently, so that no boundary is found by the pause alone
+    pauses: tuple[tuple[float, int, int], ...] = ((0.70, 400, 1400), (0.25, 1400, 3500), (0.05, 4000, 8000))
+    #: the pause before an answer's first utterance, and between a read-aloud or a name and the reply (ms)
+    answer_gap_ms: tuple[int, int] = (400, 1200)
+    reply_gap_ms: tuple[int, int] = (250, 700)
+
+    def pause_ms(self, rng: random.Random) -> int:
+        """One pause between two utterances, drawn from `pauses`."""
+        u, acc = rng.random(), 0.0
+        for share, low, high in self.pauses:
+            acc += share
+            if u < acc:
+                return rng.randint(low, high)
+        return rng.randint(*self.pauses[-1][1:])
 
     def slot_pool(self, name: str) -> tuple[str, ...]:
         return self.slots.get(name) or self.mono_slots[name]

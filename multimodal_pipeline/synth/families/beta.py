@@ -188,4 +188,8 @@ FAMILY = Family(
     long_topics=LONG_TOPICS,
     second_answer=("oh and {answer}", "and for the other one, {answer}"),
     handle=handle,
+    # a quick, casual talker: short pauses as often as long ones
+    pauses=((0.55, 150, 700), (0.35, 700, 2000), (0.10, 2500, 6000)),
+    answer_gap_ms=(200, 900),
+    reply_gap_ms=(120, 500),
 )

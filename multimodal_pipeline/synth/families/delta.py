@@ -175,4 +175,8 @@ FAMILY = Family(
     long_topics=LONG_TOPICS,
     second_answer=("Oh, and then, um, the other thing, {answer}", "Oh, also, {answer}"),
     handle=handle,
+    # rambling: one sentence runs into the next, rarely a real break
+    pauses=((0.70, 80, 450), (0.25, 450, 1600), (0.05, 3000, 6000)),
+    answer_gap_ms=(100, 600),
+    reply_gap_ms=(80, 400),
 )

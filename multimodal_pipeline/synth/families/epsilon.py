@@ -193,4 +193,8 @@ FAMILY = Family(
     long_topics=LONG_TOPICS,
     second_answer=("And while I am at it, {answer}", "The other question, {answer}"),
     handle=handle,
+    # calm and measured: a pause after every sentence
+    pauses=((0.45, 350, 1000), (0.45, 1000, 2600), (0.10, 3000, 7000)),
+    answer_gap_ms=(600, 1600),
+    reply_gap_ms=(400, 1000),
 )

@@ -173,4 +173,8 @@ FAMILY = Family(
     long_topics=LONG_TOPICS,
     second_answer=("As for the other question, {answer}", "And to answer the next one, {answer}"),
     handle=handle,
+    # formal and unhurried: longer pauses, a beat before each answer
+    pauses=((0.50, 300, 1100), (0.40, 1100, 3000), (0.10, 3500, 7000)),
+    answer_gap_ms=(500, 1500),
+    reply_gap_ms=(300, 900),
 )

@@ -179,4 +179,9 @@ FAMILY = Family(
     long_topics=LONG_TOPICS,
     second_answer=("And for the other question, {answer}", "Oh, and real quick, {answer}"),
     handle=handle,
+    # loud and fast, shaped on the gaps between the cues of the real stream transcripts in the test fixtures
+    # (median 260-380 ms, half under 400 ms)
+    pauses=((0.50, 60, 400), (0.35, 400, 1200), (0.12, 1200, 3000), (0.03, 3000, 6000)),
+    answer_gap_ms=(150, 800),
+    reply_gap_ms=(100, 450),
 )
