@@ -35,7 +35,7 @@ from benchmarks.eval_align import asr_model_name, stream_inputs
 from benchmarks.null_align import tuning_null_inputs
 from multimodal_pipeline.align.answer import Words
 from multimodal_pipeline.align.core import _assign, candidates, off_topic, probabilities
-from multimodal_pipeline.align.scorer import BUNDLED, Continuation, Scorer, feature_frame, fit_continuation, fit_scorer
+from multimodal_pipeline.align.scorer import BUNDLED, Scorer, feature_frame, fit_continuation, fit_scorer
 from multimodal_pipeline.align.spans import speech_words
 from multimodal_pipeline.embeddings import embed
 from multimodal_pipeline.align.truth import label_pairs, load_truth
@@ -253,8 +253,7 @@ def nonanswer_texts(truth_path: str | Path) -> list[str]:
 def continuation_examples(speech: pl.DataFrame, truth: pl.DataFrame, config: AlignConfig
                           ) -> tuple[list[list[float]], list[int]]:
     """For every true answer: each of its sentences after the first (label 1) and the sentence that follows the
-    answer within 2 s (label 0), as (similarity to the message, to the answer's first sentence, to the previous, the
-    pause before it in seconds)."""
+    answer within 2 s (label 0), as (similarity to the message, to the answer's first sentence, to the previous)."""
     w = Words.build(speech_words(speech), config)
     xs, ys = [], []
     for m in truth.filter(pl.col("answered")).iter_rows(named=True):
@@ -269,9 +268,7 @@ def continuation_examples(speech: pl.DataFrame, truth: pl.DataFrame, config: Ali
         texts = [m["text"]] + [w.join(int(w.sentence_first[s]), int(w.sentence_last[s])) for s in seq]
         v = embed(texts)
         for k in range(1, len(seq)):
-            pause_s = (w.start_ms[w.sentence_first[seq[k]]] - w.end_ms[w.sentence_last[seq[k - 1]]]) / 1000
-            xs.append([float(v[0] @ v[k + 1]), float(v[1] @ v[k + 1]), float(v[k] @ v[k + 1]),
-                       min(max(float(pause_s), 0.0), Continuation.MAX_PAUSE_S)])
+            xs.append([float(v[0] @ v[k + 1]), float(v[1] @ v[k + 1]), float(v[k] @ v[k + 1])])
             ys.append(int(seq[k] in sents))
     return xs, ys
 

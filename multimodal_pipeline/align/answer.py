@@ -261,13 +261,12 @@ def ordered_share(words: Words, a: int, b: int, msg: Message) -> float:
 
 
 def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: Callable[[int, int], float],
-               keeps: Callable[[float, float, float, float], bool] | None = None,
+               keeps: Callable[[float, float, float], bool] | None = None,
                other_read: Callable[[int], bool] = lambda s: False) -> Cut:
     """Where the answer ends: the first sentence (what is left of it after the lead), then the following sentences
     while they stay on the subject. `sims(k, s)`: similarity of sentence `s` to the message (k=0), to the answer's
-    first part (k=1) or to sentence `s - 1` (k=2); `keeps(to_message, to_first, to_previous, pause_s)`: the fitted
-    continuation model, with the pause before the sentence in seconds (without one, a sentence stays when a
-    similarity reaches `continue_similarity`)."""
+    first part (k=1) or to sentence `s - 1` (k=2); `keeps(to_message, to_first, to_previous)`: the fitted
+    continuation model (without one, a sentence stays when a similarity reaches `continue_similarity`)."""
     a = cut.answer_first
     if a > cut.answer_last:
         return cut
@@ -281,8 +280,7 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
         if words.end_ms[b] - words.start_ms[a] > config.max_answer_ms:
             break
         to_msg, to_first, to_prev = sims(0, nxt), sims(1, nxt), sims(2, nxt)
-        pause_s = float(words.start_ms[words.sentence_first[nxt]] - words.end_ms[end]) / 1000
-        stays = (keeps(to_msg, to_first, to_prev, pause_s) if keeps is not None
+        stays = (keeps(to_msg, to_first, to_prev) if keeps is not None
                  else max(to_msg, to_first) >= config.continue_similarity)
         if not stays:
             break

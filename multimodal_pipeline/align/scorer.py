@@ -54,24 +54,19 @@ def feature_frame(c: pl.DataFrame, expected_lag_ms: int) -> pl.DataFrame:
 @dataclass(frozen=True)
 class Continuation:
     """Whether the next sentence still belongs to the answer: a logistic regression over its embedding similarity to
-    the message, to the answer's first sentence and to the sentence before it, and the pause before it in seconds
-    (clipped to `MAX_PAUSE_S`; fitted on the tuning families). A file with three coefficients has no pause input."""
+    the message, to the answer's first sentence and to the sentence before it (fitted on the tuning families)."""
 
-    coef: tuple[float, ...]
+    coef: tuple[float, float, float]
     intercept: float
     threshold: float
 
-    FEATURES = ("similarity_to_message", "similarity_to_first", "similarity_to_previous", "pause_before_s")
-    MAX_PAUSE_S = 3.0
-
-    def keeps(self, to_message: float, to_first: float, to_previous: float, pause_s: float = 0.0) -> bool:
-        x = (to_message, to_first, to_previous, min(max(pause_s, 0.0), self.MAX_PAUSE_S))
-        z = sum(c * v for c, v in zip(self.coef, x)) + self.intercept
+    def keeps(self, to_message: float, to_first: float, to_previous: float) -> bool:
+        z = self.coef[0] * to_message + self.coef[1] * to_first + self.coef[2] * to_previous + self.intercept
         return 1.0 / (1.0 + np.exp(-z)) >= self.threshold
 
     def to_dict(self) -> dict:
-        return {"features": list(self.FEATURES[:len(self.coef)]), "coef": list(self.coef),
-                "intercept": self.intercept, "threshold": self.threshold}
+        return {"features": ["similarity_to_message", "similarity_to_first", "similarity_to_previous"],
+                "coef": list(self.coef), "intercept": self.intercept, "threshold": self.threshold}
 
 
 def fit_continuation(x: np.ndarray, y: np.ndarray, threshold: float = 0.4) -> Continuation:

@@ -396,35 +396,6 @@ def test_the_stored_scorer_is_used_and_its_hash_is_in_the_stage_key(tmp_path):
     assert align_stage_key(SPEECH, CHAT, AlignConfig(), scorer) == align_stage_key(SPEECH, CHAT, AlignConfig(), scorer)
 
 
-def test_the_continuation_model_reads_the_pause_before_a_sentence():
-    from multimodal_pipeline.align.answer import Cut, Message, Words, cut_answer
-    from multimodal_pipeline.align.scorer import Continuation, load_scorer
-    from multimodal_pipeline.align.spans import speech_words
-
-    cont = load_scorer().continuation
-    assert cont.to_dict()["features"][-1] == "pause_before_s" and cont.coef[3] < 0
-    # a file fitted before the pause was an input has three coefficients: the pause is not read
-    old = Continuation((4.0, 2.0, 3.0), -2.0, 0.4)
-    assert old.keeps(0.3, 0.3, 0.3, 0.1) == old.keeps(0.3, 0.3, 0.3, 2.5)
-    assert old.to_dict()["features"] == ["similarity_to_message", "similarity_to_first", "similarity_to_previous"]
-
-    def answer_after(pause_ms: int) -> str:
-        # two sentences with the same similarities, the second after a short or a long pause
-        speech = frame_from_records(SpeechSegment, [seg_p(0, 1000, "I use a mechanical keyboard.", pause_ms=pause_ms),
-                                                    seg_p(1, 2160 + pause_ms, "It has brown switches.")])
-        words = Words.build(speech_words(speech), AlignConfig())
-        msg = Message({}, frozenset(), frozenset(), "what keyboard do you use")
-        # the similarities where the pause decides: kept right after the answer, cut after a long silence
-        sims = [s for s in np.linspace(-0.2, 1.0, 121) if cont.keeps(s, s, s, 0.1) and not cont.keeps(s, s, s, 1.5)]
-        assert sims
-        k = cut_answer(words, Cut(-1, -1, 0.0, False, 0, len(words.text) - 1, False), msg, AlignConfig(),
-                       lambda kind, s: float(sims[0]), cont.keeps)
-        return words.join(k.answer_first, k.answer_last)
-
-    assert answer_after(100) == "I use a mechanical keyboard. It has brown switches."
-    assert answer_after(1500) == "I use a mechanical keyboard."
-
-
 def test_alignment_does_not_import_curation():
     import subprocess
     import sys
