@@ -38,7 +38,7 @@ from multimodal_pipeline.align.core import _assign, candidates, off_topic, proba
 from multimodal_pipeline.align.scorer import BUNDLED, Scorer, feature_frame, fit_continuation, fit_scorer
 from multimodal_pipeline.align.spans import speech_words
 from multimodal_pipeline.embeddings import embed
-from multimodal_pipeline.align.truth import label_pairs, load_truth
+from multimodal_pipeline.align.truth import TIME_SLACK_MS, label_pairs, load_truth
 from multimodal_pipeline.synth.families import TUNING_FAMILIES
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.curate_config import CurateConfig
@@ -48,6 +48,8 @@ from multimodal_pipeline.curate.filters import prompt_filter
 # which must stay unseen
 #: the acceptance thresholds tried
 THRESHOLDS = np.round(np.arange(0.30, 0.99, 0.02), 2)
+#: the least share of a right candidate's response that must be the true answer for the scorer to learn it as right
+TRAIN_MIN_SPAN_PRECISION = 0.5
 
 TUNING = ([f"{f}:{s}" for f in ("alpha", "beta") for s in range(101, 109)]
           + [f"{f}:{s}" for f in ("gamma", "delta", "epsilon") for s in range(41, 46)])
@@ -70,9 +72,9 @@ def main() -> None:
                         help="the similarity floors of lead-less answers tried: these quantiles of the right ones "
                              "(lower floors pass the tuning real null set but not the held-out null test, whose "
                              "first transcript is unpunctuated: see the README)")
-    parser.add_argument("--max-real-null-per-hour", type=float, default=float("inf"),
-                        help="accepted pairs per hour allowed on the tuning real null set (reported; no limit by "
-                             "default)")
+    parser.add_argument("--max-real-null-per-hour", type=float, default=2.0,
+                        help="accepted pairs per hour allowed on the tuning real null set (default: the null test's "
+                             "goal, 2)")
     parser.add_argument("--real-negative-weight", type=float, default=0.0,
                         help="sample weight of the tuning real null set's candidates, all negatives (0, the default: "
                              "left out; tried, not shipped: see the README)")
@@ -196,14 +198,32 @@ def with_scores(c: pl.DataFrame, scorer: Scorer, floor: float | None, expected_l
 
 
 def training_set(labelled: list[pl.DataFrame], real_null: list[pl.DataFrame], negative_weight: float,
-                 expected_lag_ms: int) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+                 expected_lag_ms: int, min_span_precision: float = TRAIN_MIN_SPAN_PRECISION,
+                 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
     """The scorer's (features, labels, sample weights): the labelled candidates (weight 1) and, when
-    `negative_weight` > 0, the real null set's shortlisted candidates as wrong ones at that weight."""
+    `negative_weight` > 0, the real null set's shortlisted candidates as wrong ones at that weight. A candidate is
+    a right one to learn from when it is right (`label_pairs`: it covers half the true answer) and at least
+    `min_span_precision` of its response's duration is the answer: otherwise a span that starts with the monologue
+    before the answer, or runs on into the next one, is learnt as right as the answer alone."""
     negatives = [c.filter(pl.col("reason").is_null()) for c in real_null] if negative_weight > 0 else []
     x = pl.concat([feature_frame(f, expected_lag_ms) for f in labelled + negatives])
-    y = np.concatenate([lab["correct"].to_numpy() for lab in labelled]).astype(int)
+    y = np.concatenate([training_labels(lab, min_span_precision) for lab in labelled]).astype(int)
     n_neg = x.height - len(y)
     return x, np.r_[y, np.zeros(n_neg, int)], np.r_[np.ones(len(y)), np.full(n_neg, negative_weight)]
+
+
+def training_labels(lab: pl.DataFrame, min_span_precision: float = TRAIN_MIN_SPAN_PRECISION) -> np.ndarray:
+    """Which labelled candidates the scorer learns as right: right ones whose response is mostly the answer."""
+    return (lab["correct"] & (span_precision(lab) >= min_span_precision)).to_numpy()
+
+
+def span_precision(lab: pl.DataFrame) -> pl.Series:
+    """The share of each labelled candidate's response duration inside its true answer (0 when not answered)."""
+    inter = (pl.min_horizontal(pl.col("response_end_ms") + TIME_SLACK_MS, "reply_end_ms")
+             - pl.max_horizontal(pl.col("response_start_ms") - TIME_SLACK_MS, "reply_start_ms")).clip(lower_bound=0)
+    length = (pl.col("response_end_ms") - pl.col("response_start_ms")).clip(lower_bound=1)
+    share = (inter / length).clip(upper_bound=1.0)
+    return lab.select(pl.when(pl.col("reply_start_ms").is_null()).then(0.0).otherwise(share).alias("p")).to_series()
 
 
 def null_per_hour(scored_nulls: list[pl.DataFrame], hours: float, threshold: float) -> float:

@@ -22,8 +22,8 @@ import numpy as np
 import polars as pl
 
 from benchmarks.common import write_result
-from benchmarks.fit_scorer import (THRESHOLDS, labelled_accepted, null_per_hour, pick_threshold,
-                                   precision_recall_f1, training_set, with_scores)
+from benchmarks.fit_scorer import (THRESHOLDS, TRAIN_MIN_SPAN_PRECISION, labelled_accepted, null_per_hour,
+                                   pick_threshold, precision_recall_f1, training_set, with_scores)
 from multimodal_pipeline.align.core import off_topic, probabilities
 from multimodal_pipeline.align.scorer import FEATURES, fit_scorer
 from multimodal_pipeline.align.truth import load_truth, token_f1
@@ -31,10 +31,12 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
 def fitted(train: list[dict], features: tuple[str, ...], hidden: int, alpha: float, floor_quantile: float | None,
-           lag_ms: int, negatives: list[pl.DataFrame] = (), negative_weight: float = 0.0, seed: int = 0):
+           lag_ms: int, negatives: list[pl.DataFrame] = (), negative_weight: float = 0.0, seed: int = 0,
+           min_span_precision: float = TRAIN_MIN_SPAN_PRECISION):
     """The scorer fitted on `train`'s labelled candidates (and the real null set's shortlisted candidates
     `negatives`, all wrong, at `negative_weight`) and its similarity floor, as `fit_scorer` makes them."""
-    x, y, weight = training_set([s["labelled"] for s in train], list(negatives), negative_weight, lag_ms)
+    x, y, weight = training_set([s["labelled"] for s in train], list(negatives), negative_weight, lag_ms,
+                                min_span_precision)
     scorer = fit_scorer(x, y, 0.5, {}, None, hidden=hidden, alpha=alpha, features=features, sample_weight=weight,
                         seed=seed)
     floor = None
@@ -87,20 +89,23 @@ def response_token_f1(scored: list[tuple[pl.DataFrame, pl.DataFrame]], threshold
 def fold(train: list[dict], test: list[dict], features: tuple[str, ...], hidden: int, alpha: float,
          floor_quantile: float | None, min_precision: float, f1_slack: float, lag_ms: int,
          threshold_by: str = "in-sample", real_null: tuple[list[pl.DataFrame], float] = ([], 0.0),
-         negative_weight: float = 0.0, max_real_null_per_hour: float = float("inf"), seed: int = 0) -> dict:
+         negative_weight: float = 0.0, max_real_null_per_hour: float = float("inf"), seed: int = 0,
+         min_span_precision: float = TRAIN_MIN_SPAN_PRECISION) -> dict:
     """Fit on `train`, choose the threshold, measure on `test`. `threshold_by`: "in-sample" (the grid on the
     training streams themselves, as `fit_scorer` does) or "inner-lofo" (the grid pooled over the training families,
     each measured with a scorer fitted on the others). `real_null`: the tuning real null set's candidates and hours
     (negatives at `negative_weight`; the threshold keeps its accepted pairs per hour within the maximum)."""
     nulls, hours = real_null
-    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms, nulls, negative_weight, seed)
+    scorer, floor = fitted(train, features, hidden, alpha, floor_quantile, lag_ms, nulls, negative_weight, seed,
+                           min_span_precision)
     scored_nulls = [with_scores(c, scorer, floor, lag_ms) for c in nulls]
     if threshold_by == "inner-lofo":
         scored, answered = [], 0
         for family in sorted({s["family"] for s in train}):
             inner = [s for s in train if s["family"] != family]
             left = [s for s in train if s["family"] == family]
-            sc, fl = fitted(inner, features, hidden, alpha, floor_quantile, lag_ms, seed=seed)
+            sc, fl = fitted(inner, features, hidden, alpha, floor_quantile, lag_ms, seed=seed,
+                            min_span_precision=min_span_precision)
             scored += [(with_scores(s["candidates"], sc, fl, lag_ms), s["truth"]) for s in left]
             answered += sum(s["answered"] for s in left)
         grid = grid_of(scored, answered)
@@ -152,8 +157,12 @@ def main() -> None:
                         help="how each fold chooses its threshold on its training families (see `fold`)")
     parser.add_argument("--real-negative-weight", type=float, default=0.0,
                         help="train on the dump's real null candidates as negatives at this weight (0: not)")
-    parser.add_argument("--max-real-null-per-hour", type=float, default=float("inf"),
-                        help="the threshold keeps the dump's real null set within this many pairs an hour")
+    parser.add_argument("--max-real-null-per-hour", type=float, default=2.0,
+                        help="the threshold keeps the dump's real null set within this many pairs an hour (default: "
+                             "the null test's goal, 2; 'inf': no limit)")
+    parser.add_argument("--train-min-span-precision", type=float, default=TRAIN_MIN_SPAN_PRECISION,
+                        help="a right candidate is learnt as right only when this share of its response is the "
+                             "answer (0: every right candidate, as before)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0],
                         help="the network's random seeds: one full run each, the mean reported")
     parser.add_argument("--out", default="lofo_scorer")
@@ -181,7 +190,8 @@ def main() -> None:
             train = [s for s in kept if s["family"] != family]
             folds[family] = fold(train, [s for s in kept if s["family"] == family], features, args.hidden,
                                  args.alpha, floor_q, args.min_precision, args.f1_slack, lag_ms, args.threshold_by,
-                                 (nulls, real_null[1]), args.real_negative_weight, args.max_real_null_per_hour, seed)
+                                 (nulls, real_null[1]), args.real_negative_weight, args.max_real_null_per_hour, seed,
+                                 args.train_min_span_precision)
             print(f"seed {seed}", family, json.dumps(folds[family]), flush=True)
         runs.append(folds)
         print(f"seed {seed}: mean F1 {np.mean([f['f1'] for f in folds.values()]):.3f}", flush=True)
@@ -204,6 +214,7 @@ def main() -> None:
     write_result(args.out, {"variant": {"hidden": args.hidden, "alpha": args.alpha, "floor_quantile": floor_q,
                                         "real_negative_weight": args.real_negative_weight,
                                         "max_real_null_per_hour": args.max_real_null_per_hour,
+                                        "train_min_span_precision": args.train_min_span_precision,
                                         "features": list(features), "threshold_by": args.threshold_by},
                             "streams": meta["streams"], "seeds": args.seeds, "per_seed_f1": per_seed,
                             "folds": {str(seed): folds for seed, folds in zip(args.seeds, runs)}, "mean_f1": mean_f1,

@@ -60,7 +60,9 @@ def test_unknown_family_is_refused():
 
 @pytest.fixture(scope="module")
 def gamma_stream(tmp_path_factory):
-    return generate_stream(tmp_path_factory.mktemp("gamma"), StreamSpec(seed=5, duration_s=480, name="g5",
+    # a stream that holds every hard case checked below (seed 5 lost its two-in-one-breath pair when gamma's pauses
+    # changed: the cases are drawn at random)
+    return generate_stream(tmp_path_factory.mktemp("gamma"), StreamSpec(seed=7, duration_s=480, name="g7",
                                                                         family="gamma", chat_rate_per_min=40))
 
 

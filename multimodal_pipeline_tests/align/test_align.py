@@ -396,6 +396,19 @@ def test_the_stored_scorer_is_used_and_its_hash_is_in_the_stage_key(tmp_path):
     assert align_stage_key(SPEECH, CHAT, AlignConfig(), scorer) == align_stage_key(SPEECH, CHAT, AlignConfig(), scorer)
 
 
+def test_a_right_candidate_is_learnt_as_right_only_when_its_response_is_mostly_the_answer():
+    from benchmarks.fit_scorer import span_precision, training_labels
+
+    lab = pl.DataFrame({"response_start_ms": [1000, 0, 2500, 5000], "response_end_ms": [3000, 8000, 4000, 6000],
+                        "reply_start_ms": [1000, 1000, 1000, None], "reply_end_ms": [3000, 3000, 3000, None],
+                        "correct": [True, True, True, False]})
+    # the answer alone; the answer inside 8 s of monologue (right for the figures: it covers the answer); half of
+    # it and the next words; a message nobody answered
+    assert span_precision(lab).to_list() == [1.0, 0.25, 0.5, 0.0]
+    assert training_labels(lab).tolist() == [True, False, True, False]
+    assert training_labels(lab, 0.0).tolist() == [True, True, True, False]
+
+
 def test_alignment_does_not_import_curation():
     import subprocess
     import sys
