@@ -409,11 +409,29 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
     return done()
 
 
+def _window_pairs(lo: np.ndarray, hi: np.ndarray, order: np.ndarray, max_pairs: int = 2_000_000):
+    """For each row i, the rows order[lo[i]:hi[i]]: (i, j) index arrays, in chunks of about `max_pairs` pairs."""
+    counts = hi - lo
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(lo):
+        done = int(ends[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(ends, done + max_pairs, "right")), start + 1)
+        n = counts[start:stop]
+        i = np.repeat(np.arange(start, stop), n)
+        offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        yield i, order[np.repeat(lo[start:stop], n) + offset]
+        start = stop
+
+
 def _competition(c: pl.DataFrame) -> pl.DataFrame:
     """How a shortlisted candidate's answer similarity compares with the message's other candidates whose answers
     do not overlap it (`similarity_margin`) and with the other messages whose candidates want an overlapping answer
     (`sentence_margin`); 1.0 when there is no competitor. A direct answer is the one that fits its question better
-    than the monologue around it, and better than it fits the other questions."""
+    than the monologue around it, and better than it fits the other questions.
+
+    Linear in the candidates: a candidate's overlapping rivals are found among those whose answer starts at most the
+    longest answer before its own (sorted by start), and its own message's among that message's few candidates."""
     rows = np.flatnonzero(c["reason"].is_null().to_numpy())
     own = np.ones(c.height)
     other = np.ones(c.height)
@@ -421,13 +439,26 @@ def _competition(c: pl.DataFrame) -> pl.DataFrame:
         sim = np.nan_to_num(c["answer_similarity"].to_numpy()[rows].astype(np.float64), nan=0.0)
         ev = c["ev_idx"].to_numpy()[rows]
         a, b = c["answer_first"].to_numpy()[rows], c["answer_last"].to_numpy()[rows]
-        for i in range(len(rows)):
-            overlap = (a <= b[i]) & (b >= a[i])
-            same = ev == ev[i]
-            rivals = sim[same & ~overlap]
-            own[rows[i]] = sim[i] - rivals.max() if len(rivals) else 1.0
-            others = sim[~same & overlap]
-            other[rows[i]] = sim[i] - others.max() if len(others) else 1.0
+        n = len(rows)
+        best_own, best_other = np.full(n, -np.inf), np.full(n, -np.inf)
+        by_start = np.argsort(a, kind="stable")
+        longest = max(int((b - a).max()), 0)
+        lo = np.searchsorted(a[by_start], a - longest, "left")
+        hi = np.searchsorted(a[by_start], b, "right")
+        for i, j in _window_pairs(lo, hi, by_start):
+            keep = (a[j] <= b[i]) & (b[j] >= a[i]) & (ev[j] != ev[i])
+            np.maximum.at(best_other, i[keep], sim[j[keep]])
+        by_ev = np.argsort(ev, kind="stable")
+        first = np.flatnonzero(np.r_[True, ev[by_ev][1:] != ev[by_ev][:-1]])
+        size = np.diff(np.r_[first, n])
+        lo, hi = np.empty(n, np.int64), np.empty(n, np.int64)
+        lo[by_ev] = np.repeat(first, size)
+        hi[by_ev] = np.repeat(first + size, size)
+        for i, j in _window_pairs(lo, hi, by_ev):
+            keep = ~((a[j] <= b[i]) & (b[j] >= a[i]))
+            np.maximum.at(best_own, i[keep], sim[j[keep]])
+        own[rows] = np.where(best_own > -np.inf, sim - best_own, 1.0)
+        other[rows] = np.where(best_other > -np.inf, sim - best_other, 1.0)
     return c.with_columns(similarity_margin=pl.Series(own), sentence_margin=pl.Series(other))
 
 

@@ -409,6 +409,38 @@ def test_a_right_candidate_is_learnt_as_right_only_when_its_response_is_mostly_t
     assert training_labels(lab, 0.0).tolist() == [True, True, True, False]
 
 
+def test_competition_margins_equal_the_pairwise_definition(monkeypatch):
+    """The margins are found among nearby candidates (linear); on random tables they equal every pair compared."""
+    from multimodal_pipeline.align import core
+
+    def every_pair(c):
+        rows = np.flatnonzero(c["reason"].is_null().to_numpy())
+        own, other = np.ones(c.height), np.ones(c.height)
+        sim = np.nan_to_num(c["answer_similarity"].to_numpy()[rows].astype(np.float64), nan=0.0)
+        ev = c["ev_idx"].to_numpy()[rows]
+        a, b = c["answer_first"].to_numpy()[rows], c["answer_last"].to_numpy()[rows]
+        for i in range(len(rows)):
+            overlap, same = (a <= b[i]) & (b >= a[i]), ev == ev[i]
+            rivals, others = sim[same & ~overlap], sim[~same & overlap]
+            own[rows[i]] = sim[i] - rivals.max() if len(rivals) else 1.0
+            other[rows[i]] = sim[i] - others.max() if len(others) else 1.0
+        return own, other
+
+    monkeypatch.setattr(core._window_pairs, "__defaults__", (7,))  # many chunks
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(0, 60))
+        first = rng.integers(-1, 80, n)
+        c = pl.DataFrame({"reason": pl.Series([None if k else "r" for k in rng.random(n) < 0.8], dtype=pl.String),
+                          "answer_similarity": np.where(rng.random(n) < 0.1, np.nan, rng.random(n)),
+                          "ev_idx": rng.integers(0, 8, n), "answer_first": first,
+                          "answer_last": first + rng.integers(-2, 25, n)})
+        got = core._competition(c)
+        own, other = every_pair(c)
+        assert np.array_equal(got["similarity_margin"].to_numpy(), own)
+        assert np.array_equal(got["sentence_margin"].to_numpy(), other)
+
+
 def test_alignment_does_not_import_curation():
     import subprocess
     import sys
