@@ -40,7 +40,7 @@ from multimodal_pipeline.align.core import _assign, candidates, off_topic, proba
 from multimodal_pipeline.align.scorer import BUNDLED, Scorer, feature_frame, fit_continuation, fit_scorer
 from multimodal_pipeline.align.spans import speech_words
 from multimodal_pipeline.embeddings import embed
-from multimodal_pipeline.align.truth import TIME_SLACK_MS, label_pairs, load_truth
+from multimodal_pipeline.align.truth import label_pairs, load_truth, reply_overlap_ms
 from multimodal_pipeline.synth.families import TUNING_FAMILIES
 from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.contracts.curate_config import CurateConfig
@@ -221,10 +221,8 @@ def training_labels(lab: pl.DataFrame, min_span_precision: float = TRAIN_MIN_SPA
 
 def span_precision(lab: pl.DataFrame) -> pl.Series:
     """The share of each labelled candidate's response duration inside its true answer (0 when not answered)."""
-    inter = (pl.min_horizontal(pl.col("response_end_ms") + TIME_SLACK_MS, "reply_end_ms")
-             - pl.max_horizontal(pl.col("response_start_ms") - TIME_SLACK_MS, "reply_start_ms")).clip(lower_bound=0)
     length = (pl.col("response_end_ms") - pl.col("response_start_ms")).clip(lower_bound=1)
-    share = (inter / length).clip(upper_bound=1.0)
+    share = (reply_overlap_ms() / length).clip(upper_bound=1.0)
     return lab.select(pl.when(pl.col("reply_start_ms").is_null()).then(0.0).otherwise(share).alias("p")).to_series()
 
 

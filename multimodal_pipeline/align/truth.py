@@ -99,17 +99,21 @@ def naive_pairs(speech: pl.DataFrame, chat: pl.DataFrame, horizon_ms: int = 10_0
     }, schema_overrides={"response": pl.String})
 
 
+def reply_overlap_ms() -> pl.Expr:
+    """How long a labelled pair's response overlaps its true answer (`reply_*`), in ms, with `TIME_SLACK_MS` on each
+    side: word times of the ASR and of the synthesizer differ by ~100 ms, and a one-word answer needs that slack."""
+    return (pl.min_horizontal(pl.col("response_end_ms") + TIME_SLACK_MS, "reply_end_ms")
+            - pl.max_horizontal(pl.col("response_start_ms") - TIME_SLACK_MS, "reply_start_ms")).clip(lower_bound=0)
+
+
 def label_pairs(pairs: pl.DataFrame, truth: pl.DataFrame, min_overlap: float = 0.5) -> pl.DataFrame:
     """`pairs` (event_ts_ms, prompt, response_start_ms, response_end_ms) joined to the truth with a `correct` flag:
     the message was truly answered and the response covers at least `min_overlap` of the true answer."""
     joined = pairs.join(truth.rename({"ts_ms": "event_ts_ms", "text": "prompt"}), on=["event_ts_ms", "prompt"],
                         how="left")
-    # word times of the ASR and of the synthesizer differ by ~100 ms: a one-word answer needs that slack
-    inter = (pl.min_horizontal(pl.col("response_end_ms") + TIME_SLACK_MS, "reply_end_ms")
-             - pl.max_horizontal(pl.col("response_start_ms") - TIME_SLACK_MS, "reply_start_ms")).clip(lower_bound=0)
     return joined.with_columns(
         correct=pl.col("answered").fill_null(False)
-        & (inter >= min_overlap * (pl.col("reply_end_ms") - pl.col("reply_start_ms")).clip(lower_bound=1))
+        & (reply_overlap_ms() >= min_overlap * (pl.col("reply_end_ms") - pl.col("reply_start_ms")).clip(lower_bound=1))
         .fill_null(False))
 
 
