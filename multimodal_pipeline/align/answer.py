@@ -3,11 +3,13 @@
 A candidate span starts at a phrase and runs on through the following ones. What a person wants as the training
 target is the answer alone, so each shortlisted candidate is cut at the word level:
 
-- the *lead*: from the span's start, the words that say the message aloud or the chatter's name (every hit a word
-  of the message or of the handle's spoken parts not matched before, at most `lead_gap_words` apart, starting within
-  `head_slack_words` of the span's start). It is a lead only when it reads at least `read_aloud_min` of the message
-  (by word weight) or says at least half of the name. The lead stops at a sentence end once the message is read.
-- the *answer*: the rest of the first sentence, then each following sentence of the span while it stays on the
+- the *lead*: near the span's start, the words that say the message aloud or the chatter's name (every hit a word of
+  the message or of the handle's spoken parts not matched before, at most `lead_gap_words` apart, starting within
+  `head_slack_words` of the span's start), from the first sentence that says the name or reads some of the message.
+  It is a lead only when it reads at least `read_aloud_min` of the message (by word weight) or says at least half of
+  the name. The lead stops at a sentence end once the message is read.
+- the *answer*: the rest of the first sentence (without a lead, the second sentence when only it fits the message:
+  `skip_first`), then each following sentence of the span while it stays on the
   subject (sentence-embedding similarity to the message or to the answer so far at least `continue_similarity`, or
   a shared content word with the message), within `max_answer_ms`. A short last sentence that only names the
   chatter ("good question, Pixel Bean") is a sign-off: it is left out, and it counts as evidence like a name lead
@@ -26,7 +28,7 @@ from __future__ import annotations
 import math
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -230,7 +232,19 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
         end = min(end, max(j for j in range(first, end + 1) if j in is_name) + 2)
         while end > first and not words.clause_end[end] and end not in is_name:
             end -= 1
-    return Cut(first, end, read_share, name_ok, end + 1, last)
+    return Cut(lead_start(words, first, end, msg, is_name, config), end, read_share, name_ok, end + 1, last)
+
+
+def lead_start(words: Words, first: int, end: int, msg: Message, is_name: set[int], config: AlignConfig) -> int:
+    """The first sentence of the lead first..end that says the chatter's name or reads at least half of
+    `read_aloud_min` of the message: the sentences before it are the end of something else ("I learned French in
+    school. Velvet Owl, ...", "but the PC handles this game fine. Question from Cloudy Raven, ...")."""
+    for sent in range(int(words.sentence[first]), int(words.sentence[end]) + 1):
+        a, b = max(first, int(words.sentence_first[sent])), min(end, int(words.sentence_last[sent]))
+        if any(j in is_name for j in range(a, b + 1)) or \
+                ordered_share(words, a, b, msg) >= config.read_aloud_min / 2:
+            return a
+    return first
 
 
 def reading_follows(words: Words, j: int, last: int, msg: Message, config: AlignConfig, opens: bool) -> bool:
@@ -258,6 +272,24 @@ def ordered_share(words: Words, a: int, b: int, msg: Message) -> float:
             cur[k] = prev[k - 1] + msg.weights[t] if t == u else max(prev[k], cur[k - 1])
         prev = cur
     return prev[-1] / (sum(msg.weights.values()) or 1.0)
+
+
+def skip_first(words: Words, cut: Cut, to_message: Callable[[int], float], config: AlignConfig) -> Cut:
+    """An answer without a lead whose first sentence fits the message less than `skip_first_below` and whose second
+    fits it at least `skip_first_gain` better starts at the second ("How did I miss that chest? The stream ends in
+    maybe four hours."): the first is something else said before the answer. `to_message(s)`: sentence s's
+    similarity to the message (nan without embeddings: nothing is skipped)."""
+    a = cut.answer_first
+    if cut.lead_last >= 0 or a > cut.answer_last:
+        return cut
+    s = int(words.sentence[a])
+    nxt = int(words.sentence_last[s]) + 1
+    if nxt > cut.answer_last:
+        return cut
+    first, second = to_message(s), to_message(s + 1)
+    if first < config.skip_first_below and second - first >= config.skip_first_gain:
+        return replace(cut, answer_first=nxt)
+    return cut
 
 
 def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: Callable[[int, int], float],

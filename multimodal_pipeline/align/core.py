@@ -19,7 +19,8 @@ import polars as pl
 
 from collections.abc import Callable
 
-from multimodal_pipeline.align.answer import Cut, Embedder, Message, Words, cut_answer, find_lead, reads_message
+from multimodal_pipeline.align.answer import (Cut, Embedder, Message, Words, cut_answer, find_lead, reads_message,
+                                             skip_first)
 from multimodal_pipeline.align.index import Postings, Tokens, Windows, token_hashes
 from multimodal_pipeline.align.scorer import Continuation, Scorer, feature_frame, load_scorer
 from multimodal_pipeline.align.spans import build_phrases, build_spans, speech_words
@@ -329,6 +330,7 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
     first_part = {r: words.join(k.answer_first, min(int(words.sentence_last[words.sentence[k.answer_first]]),
                                                     k.answer_last))
                   for r, k in cuts.items() if k.answer_first <= k.answer_last}
+    cuts_first = {r: k.answer_first for r, k in cuts.items()}
     vec: dict[str, np.ndarray] = {}
     if embedder is not None:
         texts = sorted({m.text for m in msgs.values()} | set(sent_text.values()) | set(first_part.values()))
@@ -339,7 +341,9 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
 
     for r, k in cuts.items():
         msg = msgs[int(ev[r])]
-        head = first_part.get(r)
+        k = cuts[r] = skip_first(words, k, lambda s, msg=msg: sim(msg.text, sent_text.get(s, "")), config)
+        skipped = k.answer_first != cuts_first[r]
+        head = sent_text.get(int(words.sentence[k.answer_first])) if skipped else first_part.get(r)
 
         def sims(kind: int, s: int, msg=msg, head=head) -> float:
             ref = msg.text if kind == 0 else (head or "") if kind == 1 else sent_text.get(s - 1, "")
@@ -462,9 +466,18 @@ def _competition(c: pl.DataFrame) -> pl.DataFrame:
     return c.with_columns(similarity_margin=pl.Series(own), sentence_margin=pl.Series(other))
 
 
-def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:
+def _assign(c: pl.DataFrame, threshold: float, clause_end: np.ndarray | None = None,
+            min_words: int = 3) -> pl.DataFrame:
     """Greedy one-to-one assignment by score: a message gets one answer, a spoken word (lead or answer) belongs to
-    at most one message."""
+    at most one message.
+
+    Two answers in one breath: with `clause_end` (each word ends a clause), an answer that runs into another
+    message's read-aloud or name lead taken before it ends at the clause before that lead, and an answer taken
+    before that holds a later one's lead (at a clause's start) and answer gives them up: it ends at the clause
+    before the lead. A later answer without a lead never shortens another (on the tuning streams most such
+    candidates were the earlier answer's own second half). Either way the answer that ends keeps at least
+    `min_words` words; otherwise the later one is rejected as before (`response_already_used`). The shortened
+    answers' `answer_last` is updated."""
     c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & (pl.col("score") < threshold))
                        .then(pl.lit("below_threshold")).otherwise(pl.col("reason")))
     # the same answer to the same message, with its read-aloud or name lead and without (a span starting at the
@@ -477,24 +490,44 @@ def _assign(c: pl.DataFrame, threshold: float) -> pl.DataFrame:
     o = c[open_rows]
     order = open_rows[np.lexsort((o["lag_ms"].to_numpy(), o["lead_first"].to_numpy() < 0, -o["score"].to_numpy()))]
     ev_col = c["ev_idx"].to_numpy()
-    first_col = np.where(c["lead_first"].to_numpy() >= 0, c["lead_first"].to_numpy(), c["answer_first"].to_numpy())
-    last_col = c["answer_last"].to_numpy()
+    a_first = c["answer_first"].to_numpy()
+    lead_col = c["lead_first"].to_numpy()
+    first_col = np.where(lead_col >= 0, lead_col, a_first)
+    last_col = c["answer_last"].to_numpy().copy()
     verdict = np.full(c.height, -1, np.int8)  # -1 not contested, 0 accepted, 1 message answered, 2 response used
     used_events: set[int] = set()
-    used = np.zeros(int(max(last_col.max(initial=0), 0)) + 2, bool)
+    owner = np.full(int(max(last_col.max(initial=0), 0)) + 2, -1, np.int64)  # the accepted row holding each word
+
+    def ends_before(row: int, u: int) -> bool:  # row's answer can end at the clause before word u
+        return clause_end is not None and u - a_first[row] >= min_words and bool(clause_end[u - 1])
+
     for row in order.tolist():
         ev, a, b = int(ev_col[row]), int(first_col[row]), int(last_col[row])
         if ev in used_events:
             verdict[row] = 1
-        elif used[a: b + 1].any():
-            verdict[row] = 2
-        else:
-            verdict[row] = 0
-            used_events.add(ev)
-            used[a: b + 1] = True
+            continue
+        held = owner[a: b + 1]
+        if (held >= 0).any():
+            earlier = int(owner[a])
+            if lead_col[row] >= 0 and earlier >= 0 and set(held[held >= 0].tolist()) == {earlier} \
+                    and ends_before(earlier, a):
+                owner[a: int(last_col[earlier]) + 1] = -1  # the earlier answer ends where this one begins
+                last_col[earlier] = a - 1
+                held = owner[a: b + 1]
+            taken = np.flatnonzero(held >= 0)
+            u = a + int(taken[0]) if len(taken) else -1
+            if u >= 0 and lead_col[int(owner[u])] == u and ends_before(row, u):
+                b = last_col[row] = u - 1  # this one ends where the taken words begin
+            elif len(taken):
+                verdict[row] = 2
+                continue
+        verdict[row] = 0
+        used_events.add(ev)
+        owner[a: b + 1] = row
     lost = pl.Series(verdict).replace_strict({1: "message_already_answered", 2: "response_already_used"},
                                              default=None, return_dtype=pl.String)
-    return c.with_columns(accepted=pl.Series(verdict == 0), reject_reason=pl.coalesce(lost, "reason"))
+    return c.with_columns(accepted=pl.Series(verdict == 0), reject_reason=pl.coalesce(lost, "reason"),
+                          answer_last=pl.Series(last_col))
 
 
 def probabilities(c: pl.DataFrame, scorer: Scorer, expected_lag_ms: int) -> np.ndarray:
@@ -566,22 +599,30 @@ def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
                        .then(pl.lit("response_too_short")).otherwise(pl.col("reason")))
     c = _competition(c)
     # the answer replaces the span as the response; its start is the lag
-    start, end = words.start_ms, words.end_ms
-    a, b = c["answer_first"].to_numpy(), c["answer_last"].to_numpy()
-    ok = (a >= 0) & (b >= a)
-    text = [words.join(int(x), int(y)) if k else None for x, y, k in zip(a.tolist(), b.tolist(), ok.tolist())]
-    c = c.with_columns(
-        response=pl.when(pl.Series(ok)).then(pl.Series(text, dtype=pl.String)).otherwise(pl.col("response")),
-        response_start_ms=pl.when(pl.Series(ok)).then(pl.Series(np.where(ok, start[np.clip(a, 0, len(start) - 1)], 0)))
-        .otherwise(pl.col("response_start_ms")) if len(start) else pl.col("response_start_ms"),
-        response_end_ms=pl.when(pl.Series(ok)).then(pl.Series(np.where(ok, end[np.clip(b, 0, len(end) - 1)], 0)))
-        .otherwise(pl.col("response_end_ms")) if len(end) else pl.col("response_end_ms"),
-    ).with_columns(lag_ms=pl.col("response_start_ms") - (pl.col("ts_ms") + cal.offset_ms))
+    c = _responses(c, words).with_columns(lag_ms=pl.col("response_start_ms") - (pl.col("ts_ms") + cal.offset_ms))
     first = (c.filter(pl.col("reason").is_null()).group_by("ev_idx").agg(pl.col("response_start_ms").min()
                                                                          .alias("_first")))
     c = c.join(first, on="ev_idx", how="left", maintain_order="left").with_columns(
         first_candidate=(pl.col("response_start_ms") == pl.col("_first")).fill_null(False)).drop("_first")
     return c, cal, spans, words
+
+
+def _responses(c: pl.DataFrame, words: Words, rows: np.ndarray | None = None) -> pl.DataFrame:
+    """Each candidate's response (text, start, end) from its answer's words, where it has an answer (only in
+    `rows`, a boolean mask, when given)."""
+    start, end = words.start_ms, words.end_ms
+    a, b = c["answer_first"].to_numpy(), c["answer_last"].to_numpy()
+    ok = (a >= 0) & (b >= a) & (rows if rows is not None else True)
+    if not len(start) or not ok.any():
+        return c
+    text = [words.join(int(x), int(y)) if k else None for x, y, k in zip(a.tolist(), b.tolist(), ok.tolist())]
+    keep = pl.Series(ok)
+    return c.with_columns(
+        response=pl.when(keep).then(pl.Series(text, dtype=pl.String)).otherwise(pl.col("response")),
+        response_start_ms=pl.when(keep).then(pl.Series(start[np.clip(a, 0, len(start) - 1)]))
+        .otherwise(pl.col("response_start_ms")),
+        response_end_ms=pl.when(keep).then(pl.Series(end[np.clip(b, 0, len(end) - 1)]))
+        .otherwise(pl.col("response_end_ms")))
 
 
 def align_stage_key(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig, scorer: Scorer) -> str:
@@ -607,15 +648,17 @@ def align_full(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     scorer = scorer or load_scorer(config.scorer_path)
     if video_id is None:
         video_id = (chat["video_id"][0] if chat.height else speech["video_id"][0] if speech.height else "")
-    c, cal, spans, _words = candidates(speech, chat, config, prompt_filter, embedder, scorer.continuation,
-                                       scorer.nonanswer)
+    c, cal, spans, words = candidates(speech, chat, config, prompt_filter, embedder, scorer.continuation,
+                                      scorer.nonanswer)
     prob = probabilities(c, scorer, config.expected_lag_ms)
     threshold = config.accept_threshold if config.accept_threshold is not None else scorer.threshold
     floor = scorer.meta.get("min_answer_similarity")
     if floor is not None and config.semantic:
         c = c.with_columns(reason=pl.when(pl.col("reason").is_null() & pl.Series(off_topic(c, floor)))
                            .then(pl.lit("answer_off_topic")).otherwise(pl.col("reason")))
-    c = _assign(c.with_columns(score=pl.Series(prob)), threshold)
+    before = c["answer_last"].to_numpy()
+    c = _assign(c.with_columns(score=pl.Series(prob)), threshold, words.clause_end, config.min_response_words)
+    c = _responses(c, words, c["answer_last"].to_numpy() != before)  # answers that gave way to a later one
     out = c.select(
         pl.lit(video_id).alias("video_id"),
         # readable and stable: the event and the span it is paired with

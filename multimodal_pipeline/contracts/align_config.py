@@ -17,6 +17,11 @@ class AlignConfig(BaseModel):
     sentence_pause_ms: int = Field(700, description="a silence at least this long ends a sentence (besides the "
                                    "ASR's sentence punctuation)")
     lead_gap_words: int = Field(6, description="words allowed between two words of a read-aloud or name lead")
+    skip_first_below: float = Field(0.25, description="an answer without a lead starts at its second sentence when "
+                                    "its first fits the message less than this (sentence-embedding similarity) "
+                                    "and the second fits it at least `skip_first_gain` better: the first is "
+                                    "something else said before the answer")
+    skip_first_gain: float = 0.25
     continue_similarity: float = Field(0.3, description="a following sentence stays in the answer while its "
                                        "embedding similarity to the message or to the answer's start is this high")
     max_answer_ms: int = Field(60_000, description="an answer is cut at this length")

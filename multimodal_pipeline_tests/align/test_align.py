@@ -542,3 +542,53 @@ def test_the_scorers_nonanswer_direction_projects_each_answers_start():
     assert row["nonanswer_similarity"] == pytest.approx(sum(row["nonanswer_dots"]) / np.linalg.norm(total), abs=1e-5)
     plain = candidates(speech, chat, AlignConfig())[0].filter(pl.col("reason").is_null())
     assert "nonanswer_dots" not in plain.columns and plain["nonanswer_similarity"].is_nan().all()
+
+
+def _table(rows):
+    cols = ["ev_idx", "score", "answer_first", "answer_last", "lead_first", "lag_ms"]
+    return pl.DataFrame([dict(zip(cols, r), reason=None) for r in rows],
+                        schema_overrides={"reason": pl.String})
+
+
+def test_two_answers_in_one_breath_split_at_the_later_ones_lead():
+    """A later answer with a read-aloud or name lead takes its words back from an earlier answer that ran on into
+    them (the earlier one ends at the clause before the lead), whichever was taken first; without a lead, or
+    without a clause end before it, the later one is rejected as before."""
+    from multimodal_pipeline.align.core import _assign
+
+    clause = np.zeros(20, bool)
+    clause[[5, 12, 19]] = True
+    earlier, later = (0, 0.9, 0, 12, -1, 1000), (1, 0.8, 8, 19, 6, 1000)
+    for rows in ([earlier, later], [(0, 0.7, 0, 12, -1, 1000), later]):  # the earlier one taken first, then last
+        out = _assign(_table(rows), 0.5, clause, 3)
+        assert out["accepted"].to_list() == [True, True]
+        assert out["answer_last"].to_list() == [5, 19]
+    # no lead: the later one is the earlier answer's own second half as far as anyone can tell
+    out = _assign(_table([earlier, (1, 0.8, 6, 19, -1, 1000)]), 0.5, clause, 3)
+    assert out["accepted"].to_list() == [True, False] and out["answer_last"].to_list() == [12, 19]
+    assert out["reject_reason"].to_list()[1] == "response_already_used"
+    # the lead starts mid-clause, or the earlier answer would keep fewer than three words: no split
+    for c in (np.zeros(20, bool), clause):
+        rows = [earlier, later] if not c.any() else [(0, 0.9, 4, 12, -1, 1000), later]
+        out = _assign(_table(rows), 0.5, c, 3)
+        assert out["accepted"].to_list() == [True, False] and out["answer_last"].to_list() == [12, 19]
+    # without word clause ends (the scorer's own figures before this change) nothing is split
+    assert _assign(_table([earlier, later]), 0.5)["accepted"].to_list() == [True, False]
+
+
+def test_a_lead_starts_at_its_own_sentence_and_an_unrelated_first_sentence_is_not_the_answer():
+    """Both failed before: the lead took in "So close." (the span started there, the name a few words on), and the
+    answer began with the remark about the game (the span starting there scored higher than the one at the
+    answer)."""
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 2000, "So close. Velvet Owl, I am reading a cookbook right now, it is a great book."),
+        seg_p(1, 30000, "Careful, there is usually an ambush around this corner. The highest I ever reached was "
+                        "silver, although I have mostly stopped playing ranked."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(2, 1000, "VelvetOwl", "any book recommendations?"),
+                                          ev(3, 27000, "sleepy_fox", "what rank are you")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    acc = {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
+    assert acc["e2"]["lead"] == "Velvet Owl,"
+    assert acc["e3"]["response"] == ("The highest I ever reached was silver, although I have mostly stopped "
+                                     "playing ranked.")
