@@ -227,7 +227,9 @@ def span_precision(lab: pl.DataFrame) -> pl.Series:
 
 
 def null_per_hour(scored_nulls: list[pl.DataFrame], hours: float, threshold: float) -> float:
-    """Accepted pairs per hour of chat on a scored null set (every one is false)."""
+    """Accepted pairs per hour of chat on a scored null set (every one is false). Here and in `labelled_accepted`
+    the assignment runs without the words' clause ends: two answers in one breath are not split (the pipeline's
+    `align_full` splits them), so these figures can differ from the pipeline's by those pairs."""
     return sum(int(_assign(c, threshold)["accepted"].sum()) for c in scored_nulls) / max(hours, 1e-9)
 
 
