@@ -38,6 +38,12 @@ def seg_p(i, start, text, word_ms=300, pause_ms=450):
                 avg_logprob=-0.2, no_speech_prob=0.01, compression_ratio=1.2)
 
 
+def _accepted(speech, chat):
+    """The accepted pairs of one crafted video, by event id."""
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    return {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
+
+
 SPEECH = frame_from_records(SpeechSegment, [
     seg_p(0, 1000, "Okay, so this boss is really hard, let me try again."),
     seg_p(1, 9000, "Pixel Fox asks, what keyboard do you use? I use a mechanical keyboard with brown switches."),
@@ -332,8 +338,7 @@ def test_hard_cases_on_crafted_speech():
         ev(2, 19000, "quiet_owl", "where did you grow up?"),
         ev(3, 21000, "tiny_moose", "do you play any instruments?"),
     ])
-    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
-    acc = {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
+    acc = _accepted(speech, chat)
     assert "e0" not in acc  # the name alone never makes an answer
     assert acc["e1"]["response"] == "Yes." and acc["e1"]["lead"] == "Brave Wizard asks, do you have a cat?"
     # two questions answered in one breath: each message gets the answer that starts with its own; the second
@@ -356,8 +361,7 @@ def test_an_answer_that_restates_the_question_after_the_chatters_name_is_the_rep
     ])
     chat = frame_from_records(ChatEvent, [ev(1, 1500, "LuckyGoblin", "@Nova favorite game of all time"),
                                           ev(2, 17000, "MoonPixel", "where are you from?")])
-    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
-    acc = {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
+    acc = _accepted(speech, chat)
     assert acc["e1"]["lead"].endswith("Lucky Goblin,")
     assert acc["e1"]["response"].startswith("my favorite game on all time is probably Elden Ring")
     assert acc["e2"]["response"] == "Originally I'm from Ohio, I lived there for three years."
@@ -587,8 +591,7 @@ def test_a_lead_starts_at_its_own_sentence_and_an_unrelated_first_sentence_is_no
     ])
     chat = frame_from_records(ChatEvent, [ev(2, 1000, "VelvetOwl", "any book recommendations?"),
                                           ev(3, 27000, "sleepy_fox", "what rank are you")])
-    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
-    acc = {r["event_id"]: r for r in pairs.filter(pl.col("accepted")).iter_rows(named=True)}
+    acc = _accepted(speech, chat)
     assert acc["e2"]["lead"] == "Velvet Owl,"
     assert acc["e3"]["response"] == ("The highest I ever reached was silver, although I have mostly stopped "
                                      "playing ranked.")
