@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chat-rate", type=float, default=StreamSpec.chat_rate_per_min, help="messages per minute")
     p.add_argument("--answer-share", type=float, default=StreamSpec.answer_share)
     p.add_argument("--family", default=StreamSpec.family,
-                   help="the wording: alpha, beta, gamma, delta, epsilon or zeta")
+                   help="the wording: alpha, beta, gamma, delta, epsilon, zeta or eta")
     p.add_argument("--guest-voice", default=None, help="a second eSpeak NG voice (e.g. en-us+Annie): a guest who "
                    "talks between the streamer's lines and answers some questions")
     p.add_argument("--tts-backend", choices=("auto", "lib", "cli"), default="auto")

@@ -42,7 +42,7 @@ class StreamSpec:
     audio_channels: int = 2
     noise_dbfs: float = -50.0
     tts_backend: str = "auto"  # "auto" (library, else command line), "lib" or "cli"
-    family: str = "alpha"  # the wording (synth/families): alpha to epsilon tune, zeta is held out
+    family: str = "alpha"  # the wording (synth/families): alpha to epsilon tune, zeta and eta are held out
     hard_cases: bool = True  # late, one-word, long and paired answers, dismissals, thank-yous, out-of-order reading
     real_monologue: str | None = None  # an SRT transcript of a real stream: its lines become the monologue
     real_chat: str | None = None  # a real chat log (Twitch comments JSON, IRC dump): its lines become chat chatter
