@@ -1,14 +1,15 @@
 """Generator families: independently written wording for everything the synthetic streamer and chat say.
 
 A family owns its questions and answers, read-aloud leads, the ways it names a chatter, thank-yous for follows, subs
-and gifts, dismissals, single-word and long answers, monologue, chat chatter and the shape of its handles. The planner
-(`plan.py`) only decides *when* things happen; *what* is said comes from one family. Families were written separately
-(different wording, sentence shapes and lengths) so that alignment can be tuned on some and measured on the others:
-`alpha`, `beta`, `gamma`, `delta` and `epsilon` are the tuning families, `zeta` and `eta` are held out (see the
-README's alignment figures). `gamma` was the held-out family until its figures had been looked at three times, then `delta` was
-written to replace it; `delta` joined the tuning families after its figures had been looked at five times, and
-`epsilon` was written to replace it; `epsilon` joined them after seven looks, and `zeta` was written to replace it.
-`eta` was written after `zeta` had been looked at eight times, as a held-out family no figure had been seen of.
+and gifts, dismissals, single-word and long answers, monologue, chat chatter and the shape of its handles. The
+planner (`plan.py`) only decides *when* things happen; *what* is said comes from one family. Families were written
+separately (different wording, sentence shapes and lengths) so that alignment can be tuned on some and measured on
+the others: `alpha`, `beta`, `gamma`, `delta` and `epsilon` are the tuning families, `zeta` and `eta` are held out
+(see the README's alignment figures). `gamma` was the held-out family until its figures had been looked at three
+times, then `delta` was written to replace it; `delta` joined the tuning families after its figures had been looked
+at five times, and `epsilon` was written to replace it; `epsilon` joined them after seven looks, and `zeta` was
+written to replace it. `eta` was written after `zeta` had been looked at eight times, as a held-out family no figure
+had been seen of.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Family `eta` (held out, written after `zeta` had been looked at eight times, never tuned on): a quiet, dry streamer
 who plays city builders and flight simulators late at night; answers that give the fact first and then a dry aside,
 often in two short sentences ("Two monitors. One is for the map."), or that start by thinking aloud ("Hm, let me
-think."); chat that asks in fragments, with "q:" in front or a trailing "?" after a single noun ("keyboard?"); read-aloud
-leads that name the chatter inside the sentence ("A question from {name} here, ...") or after a colon; handles built
-on aviation and railway words, "Tower", "_Line" and "Works" endings and trailing years, said as words."""
+think."); chat that asks in fragments, with "q:" in front or a trailing "?" after a single noun ("keyboard?");
+read-aloud leads that name the chatter inside the sentence ("A question from {name} here, ...") or after a colon;
+handles built on aviation and railway words, "Tower", "_Line" and "Works" endings and trailing years, said as words."""
 
 from __future__ import annotations
 
@@ -160,7 +160,8 @@ FAMILY = Family(
         "Let me just check the fuel before we go further.",
         "There is fog rolling in over the hills, very moody.",
     ),
-    chatter=("evening from the night shift", "cozy stream", "@{other} exactly this", "the trams are so smooth", "good evening everyone",
+    chatter=("evening from the night shift", "cozy stream", "@{other} exactly this", "the trams are so smooth",
+             "good evening everyone",
              "@{other} no way", "greetings from {place}", "traffic is cursed", "{game} next time?", "NotLikeThis",
              "this is my sleep stream", "that bridge is beautiful", "@{other} true true", "chat is so chill tonight",
              "my {pet} is asleep on my lap", "lurking", "10/10 roundabout", "KEKW that queue", "comfy",
