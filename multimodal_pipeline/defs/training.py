@@ -10,7 +10,7 @@ from multimodal_pipeline.defs.common import Gate, check_from, check_result, gate
 from multimodal_pipeline.defs.curated_snapshot import CORPUS_TAGS
 from multimodal_pipeline.defs.resources import PipelineResource
 from multimodal_pipeline.evaluate import evaluate_adapter, gate
-from multimodal_pipeline.train import default_mlflow_uri, last_promoted, promote, train_adapter
+from multimodal_pipeline.train import default_mlflow_uri, last_promoted, loss_fell, promote, train_adapter
 
 
 def _tracking(context, pipeline: PipelineResource) -> str:
@@ -52,10 +52,10 @@ def _train(context, snapshot: pl.DataFrame, pipeline: PipelineResource, card_dir
         "mlflow_ui": f"mlflow ui --backend-store-uri {default_mlflow_uri(artifacts)} --host 127.0.0.1",
         "cache_hit": bool(result.stats.get("cache_hit")), "first_loss": first or 0.0, "last_loss": last or 0.0,
         "tokens_per_s": result.stats.get("tokens_per_s") or 0.0, "stats": dg.MetadataValue.json(result.stats)})
-    fell = first is not None and last is not None and last < first
-    yield check_result(gate, fell, {"first_loss": first, "last_loss": last},
-                       "" if fell else f"the training loss did not fall ({first} -> {last}): check the data and the "
-                                       "learning rate before evaluating this adapter")
+    fell, on = loss_fell(result.stats)
+    yield check_result(gate, fell, {**on, "first_loss": first, "last_loss": last},
+                       "" if fell else f"the {on['on']} did not fall ({on['before']} -> {on['after']}): check the "
+                                       "data and the learning rate before evaluating this adapter")
 
 
 def _evaluate(context, snapshot: pl.DataFrame, checkpoint: pl.DataFrame, pipeline: PipelineResource,
@@ -99,7 +99,8 @@ def _gate(metrics: pl.DataFrame, checkpoint: pl.DataFrame, pipeline: PipelineRes
 
 
 def _gates(scope: str, what: str) -> tuple[Gate, ...]:
-    return (Gate(f"{scope}_loss_fell", f"The {what} adapter's training loss fell."),)
+    return (Gate(f"{scope}_loss_fell", f"The {what} adapter's loss fell: on the validation split, before the first "
+                 "step against after the last (without one, the training loss's last third against its first)."),)
 
 
 REGRESSION = "The adapter beats the base on test loss and is not worse than the last promoted adapter; passing " \

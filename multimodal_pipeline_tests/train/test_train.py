@@ -147,3 +147,22 @@ def test_runtime_on_a_cpu_box():
         resolve_runtime(TrainConfig(device="cuda"))
     with pytest.raises(RuntimeError, match="bf16"):
         resolve_runtime(TrainConfig(bf16=True))
+
+
+def test_the_loss_gate_reads_the_validation_loss_and_otherwise_smooths_the_training_loss():
+    """One batch's loss is noisy: the gate compares the validation loss before and after training, or without a
+    validation split the first and last thirds of the logged training losses (the demo's corpus once failed a
+    first-step-against-last-step gate while its validation loss fell)."""
+    from multimodal_pipeline.train.trainer import loss_fell, loss_thirds
+
+    demo = [3.82, 4.11, 2.71, 3.61, 3.60, 4.30, 3.47, 3.60, 4.17]  # the corpus run that failed the old gate
+    assert loss_fell({"initial_eval_loss": 4.04, "eval_loss": 3.92, **dict(zip(("early_loss", "late_loss"),
+                                                                                 loss_thirds(demo)))})[0]
+    assert not loss_fell({"initial_eval_loss": 3.9, "eval_loss": 4.0})[0]
+    assert loss_thirds([4.0, 3.0, 3.5, 2.0, 1.0, 1.5]) == (3.5, 1.25)
+    assert loss_fell({"eval_loss": None, "early_loss": 3.5, "late_loss": 1.25}) == (
+        True, {"on": "training loss, first and last third of the steps", "before": 3.5, "after": 1.25})
+    assert not loss_fell({"early_loss": 3.5, "late_loss": 3.6})[0]
+    assert not loss_fell({})[0]
+    # stats stored before the thirds existed: the first and the last step
+    assert loss_fell({"first_loss": 4.0, "last_loss": 3.0})[0]
