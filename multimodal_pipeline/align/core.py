@@ -330,7 +330,6 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
     first_part = {r: words.join(k.answer_first, min(int(words.sentence_last[words.sentence[k.answer_first]]),
                                                     k.answer_last))
                   for r, k in cuts.items() if k.answer_first <= k.answer_last}
-    cuts_first = {r: k.answer_first for r, k in cuts.items()}
     vec: dict[str, np.ndarray] = {}
     if embedder is not None:
         texts = sorted({m.text for m in msgs.values()} | set(sent_text.values()) | set(first_part.values()))
@@ -341,9 +340,9 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
 
     for r, k in cuts.items():
         msg = msgs[int(ev[r])]
+        start = k.answer_first
         k = cuts[r] = skip_first(words, k, lambda s, msg=msg: sim(msg.text, sent_text.get(s, "")), config)
-        skipped = k.answer_first != cuts_first[r]
-        head = sent_text.get(int(words.sentence[k.answer_first])) if skipped else first_part.get(r)
+        head = first_part.get(r) if k.answer_first == start else sent_text.get(int(words.sentence[k.answer_first]))
 
         def sims(kind: int, s: int, msg=msg, head=head) -> float:
             ref = msg.text if kind == 0 else (head or "") if kind == 1 else sent_text.get(s - 1, "")

@@ -97,8 +97,10 @@ def resolve_runtime(config: TrainConfig) -> Runtime:
     return Runtime(device, bf16, gc)
 
 
-def loss_thirds(losses: list[float]) -> tuple[float | None, float | None]:
-    """The mean training loss of the first and of the last third of the logged steps (at least one step each)."""
+def loss_thirds(history: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+    """The mean training loss of the first and of the last third of the logged steps in a training `history` (at
+    least one step each)."""
+    losses = [h["loss"] for h in history if h.get("loss") is not None]
     if not losses:
         return None, None
     k = max(1, len(losses) // 3)
@@ -114,8 +116,7 @@ def loss_fell(stats: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
     before, after = stats.get("initial_eval_loss"), stats.get("eval_loss")
     if before is not None and after is not None:
         return after < before, {"on": "validation loss", "before": before, "after": after}
-    early = stats.get("early_loss", stats.get("first_loss"))
-    late = stats.get("late_loss", stats.get("last_loss"))
+    early, late = loss_thirds(stats.get("history") or [])
     fell = early is not None and late is not None and late < early
     return fell, {"on": "training loss, first and last third of the steps", "before": early, "after": late}
 
@@ -421,7 +422,6 @@ def train_adapter(
         "train_loss_mean": float(output.training_loss),
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
-        **dict(zip(("early_loss", "late_loss"), loss_thirds(losses))),
         "initial_eval_loss": evals[0] if evals else None,
         "eval_loss": eval_loss,
         "history": callback.history,

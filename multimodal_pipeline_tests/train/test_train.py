@@ -155,14 +155,14 @@ def test_the_loss_gate_reads_the_validation_loss_and_otherwise_smooths_the_train
     first-step-against-last-step gate while its validation loss fell)."""
     from multimodal_pipeline.train.trainer import loss_fell, loss_thirds
 
-    demo = [3.82, 4.11, 2.71, 3.61, 3.60, 4.30, 3.47, 3.60, 4.17]  # the corpus run that failed the old gate
-    assert loss_fell({"initial_eval_loss": 4.04, "eval_loss": 3.92, **dict(zip(("early_loss", "late_loss"),
-                                                                                 loss_thirds(demo)))})[0]
+    def history(losses):
+        return [{"step": i + 1, "loss": x} for i, x in enumerate(losses)] + [{"step": len(losses), "eval_loss": 1.0}]
+
+    demo = history([3.82, 4.11, 2.71, 3.61, 3.60, 4.30, 3.47, 3.60, 4.17])  # the corpus run that failed the old gate
+    assert loss_fell({"initial_eval_loss": 4.04, "eval_loss": 3.92, "history": demo})[0]
     assert not loss_fell({"initial_eval_loss": 3.9, "eval_loss": 4.0})[0]
-    assert loss_thirds([4.0, 3.0, 3.5, 2.0, 1.0, 1.5]) == (3.5, 1.25)
-    assert loss_fell({"eval_loss": None, "early_loss": 3.5, "late_loss": 1.25}) == (
+    assert loss_thirds(history([4.0, 3.0, 3.5, 2.0, 1.0, 1.5])) == (3.5, 1.25)
+    assert loss_fell({"eval_loss": None, "history": history([4.0, 3.0, 3.5, 2.0, 1.0, 1.5])}) == (
         True, {"on": "training loss, first and last third of the steps", "before": 3.5, "after": 1.25})
-    assert not loss_fell({"early_loss": 3.5, "late_loss": 3.6})[0]
+    assert not loss_fell({"history": history([3.5, 3.6])})[0]
     assert not loss_fell({})[0]
-    # stats stored before the thirds existed: the first and the last step
-    assert loss_fell({"first_loss": 4.0, "last_loss": 3.0})[0]
