@@ -177,7 +177,7 @@ def _name_words_reference(words, a: int, b: int, msg, min_similarity: float) -> 
     faster one equal to it)."""
     from rapidfuzz.distance import Indel
 
-    from multimodal_pipeline.align.answer import disjoint_windows
+    from multimodal_pipeline.align.answer import disjoint_windows, misheard_halves
 
     out = {j for j in range(a, b + 1) if set(words.stems[j]) & msg.name}
     target = msg.name_letters
@@ -195,7 +195,7 @@ def _name_words_reference(words, a: int, b: int, msg, min_similarity: float) -> 
             sim = Indel.normalized_similarity(joined, target)
             if len(joined) >= len(target) - 3 and sim >= min_similarity:
                 found.append((sim, -n, j))
-    return out | disjoint_windows(found)
+    return misheard_halves(words, out | disjoint_windows(found), a, b, target)
 
 
 def test_name_search_compares_only_windows_near_the_handles_length_and_finds_the_same_words():
@@ -223,6 +223,30 @@ def test_name_search_compares_only_windows_near_the_handles_length_and_finds_the
         assert got == _name_words_reference(words, a, b, msg, similarity), (handle, a, b)
         hits += bool(got)
     assert hits > 50  # the comparison is not between empty sets
+
+def test_a_misheard_half_of_the_name_joins_the_lead_and_an_ordinary_word_does_not():
+    from multimodal_pipeline.align.answer import Message, Words, name_words
+    from multimodal_pipeline.align.spans import speech_words
+
+    # the ASR heard happy_badger_64 as "Happy Major": "Major" is no part of the handle, but with "Happy" it is more
+    # like the handle than "Happy" alone, so the lead holds it and the response does not start with it
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 4000, "Oh, good question, Happy Major the music is a jazz playlist, I don't remember who made this "
+                       "song though. We are making good progress today."),
+    ])
+    acc = _accepted(speech, frame_from_records(ChatEvent, [ev(1, 1500, "happy_badger_64", "who made this song")]))
+    assert acc["e1"]["lead"].endswith("Happy Major")
+    assert acc["e1"]["response"].startswith("the music is a jazz playlist")
+    # "happy today" is less like the handle than "happy": the ordinary word stays out; the whole name said
+    # ("happy badger") grows no further
+    words = Words.build(speech_words(frame_from_records(SpeechSegment, [
+        seg_p(0, 1000, "I am happy today, Happy Major, and happy badger sixty four folks.")])), AlignConfig())
+    happy = words.stems[2]
+    said = [words.text[j].strip(" ,.") for j in sorted(name_words(words, 0, len(words.text) - 1,
+                                                                    Message({}, frozenset(), frozenset(happy), "",
+                                                                            "happybadger"), 0.75))]
+    assert said == ["happy", "Happy", "Major", "happy", "badger"], said
+
 
 def test_names_the_asr_runs_together_or_mishears_and_sign_offs_after_the_answer():
     from multimodal_pipeline.align.answer import Message, Words, name_words
