@@ -10,9 +10,11 @@ Away" is strong; the rest are Polars expressions over the candidate table.
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -40,7 +42,20 @@ from multimodal_pipeline.contracts.align_config import AlignConfig
 from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
 from multimodal_pipeline.storage.stage import StageCache, stage_key
 
-CODE_VERSION = "align-8"
+
+
+def _source_version() -> str:
+    """The alignment code's version: a hash of the sources whose changes can change its output (this package, the
+    handle splitting and the sentence embeddings). A hand-kept version string was left unbumped through two
+    sessions of changes, and the stage cache then served pairs the current code would not make."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("*.py")) + [root.parent / "names.py", root.parent / "embeddings.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"align-{digest.hexdigest()[:16]}"
+
+
+CODE_VERSION = _source_version()
 
 #: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
 PromptFilter = Callable[[pl.DataFrame], pl.Series]
