@@ -44,18 +44,17 @@ from multimodal_pipeline.storage.stage import StageCache, stage_key
 
 
 
-def _source_version() -> str:
-    """The alignment code's version: a hash of the sources whose changes can change its output (this package, the
-    handle splitting and the sentence embeddings). A hand-kept version string was left unbumped through two
-    sessions of changes, and the stage cache then served pairs the current code would not make."""
-    root = Path(__file__).resolve().parent
+def source_version(root: Path) -> str:
+    """The alignment code's version: a hash of the sources whose changes can change its output (the package at
+    `root`, the handle splitting and the sentence embeddings beside it). A hand-kept version string was left unbumped
+    through two sessions of changes, and the stage cache then served pairs the current code would not make."""
     digest = hashlib.sha256()
     for path in sorted(root.glob("*.py")) + [root.parent / "names.py", root.parent / "embeddings.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return f"align-{digest.hexdigest()[:16]}"
 
 
-CODE_VERSION = _source_version()
+CODE_VERSION = source_version(Path(__file__).resolve().parent)
 
 #: given the chat rows (`prompt`, `author`, `kind`, ...), a reason per row why it can never be a prompt (or null)
 PromptFilter = Callable[[pl.DataFrame], pl.Series]

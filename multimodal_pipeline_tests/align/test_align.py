@@ -469,6 +469,25 @@ def test_competition_margins_equal_the_pairwise_definition(monkeypatch):
         assert np.array_equal(got["sentence_margin"].to_numpy(), other)
 
 
+def test_the_code_version_in_the_stage_key_changes_with_the_alignment_sources(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from multimodal_pipeline.align import core
+
+    package = Path(core.__file__).resolve().parent
+    assert core.source_version(package) == core.CODE_VERSION
+    copy = tmp_path / "multimodal_pipeline"
+    shutil.copytree(package, copy / "align", ignore=shutil.ignore_patterns("__pycache__", "models"))
+    for name in ("names.py", "embeddings.py"):
+        shutil.copy(package.parent / name, copy / name)
+    assert core.source_version(copy / "align") == core.CODE_VERSION
+    for changed in (copy / "align" / "answer.py", copy / "names.py"):
+        before = core.source_version(copy / "align")
+        changed.write_text(changed.read_text() + "\n# changed\n")
+        assert core.source_version(copy / "align") != before
+
+
 def test_alignment_does_not_import_curation():
     import subprocess
     import sys
