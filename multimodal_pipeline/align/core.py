@@ -10,7 +10,6 @@ Away" is strong; the rest are Polars expressions over the candidate table.
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 from dataclasses import dataclass, field, replace
@@ -39,19 +38,16 @@ from multimodal_pipeline.align.text import (
 )
 from multimodal_pipeline.contracts import STREAMER, AlignedPair, polars_schema
 from multimodal_pipeline.contracts.align_config import AlignConfig
-from multimodal_pipeline.storage.hashing import config_hash, frame_sha256
+from multimodal_pipeline.storage.hashing import config_hash, frame_sha256, sha256_file
 from multimodal_pipeline.storage.stage import StageCache, stage_key
-
 
 
 def source_version(root: Path) -> str:
     """The alignment code's version: a hash of the sources whose changes can change its output (the package at
     `root`, the handle splitting and the sentence embeddings beside it). A hand-kept version string was left unbumped
     through two sessions of changes, and the stage cache then served pairs the current code would not make."""
-    digest = hashlib.sha256()
-    for path in sorted(root.glob("*.py")) + [root.parent / "names.py", root.parent / "embeddings.py"]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return f"align-{digest.hexdigest()[:16]}"
+    paths = sorted(root.glob("*.py")) + [root.parent / "names.py", root.parent / "embeddings.py"]
+    return f"align-{config_hash({f'{p.parent.name}/{p.name}': sha256_file(p) for p in paths})[:16]}"
 
 
 CODE_VERSION = source_version(Path(__file__).resolve().parent)
