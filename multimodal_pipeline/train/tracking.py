@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from multimodal_pipeline.storage.locks import exclusive
+
 PROMOTED_TAG = "promoted"
 SCOPE_TAG = "promotion_scope"
 PROMOTED_AT_TAG = "promoted_at"
@@ -51,11 +53,18 @@ def prewarm() -> threading.Thread:
 
 
 def client(mlflow_uri: str) -> Any:
+    """A client of the store at `mlflow_uri`. A SQLite store's tables are created (or upgraded) by the first client
+    of a process, under a lock beside the database file: two workers starting at once would otherwise both create
+    them, and the second fails ("table ... already exists")."""
     from mlflow.tracking import MlflowClient
 
-    if mlflow_uri.startswith("sqlite:///"):
-        Path(mlflow_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return MlflowClient(tracking_uri=mlflow_uri)
+    if not mlflow_uri.startswith("sqlite:///"):
+        return MlflowClient(tracking_uri=mlflow_uri)
+    db = Path(mlflow_uri.removeprefix("sqlite:///"))
+    with exclusive(db.with_name(db.name + ".lock"), "MLflow store set-up", wait_s=600):
+        c = MlflowClient(tracking_uri=mlflow_uri)
+        c.search_experiments(max_results=1)  # the store is open (its tables created when missing)
+    return c
 
 
 def experiment_id(mlflow_uri: str, name: str) -> str:

@@ -59,3 +59,29 @@ def test_promote_and_find_the_last_promoted(tmp_path):
     assert latest.adapter_sha256 == "1" * 64
     assert last_promoted(uri, scope="corpus") is None
     assert c.get_run(runs[1]).data.tags["promoted"] == "true"
+
+
+RACE = """
+import sys, time
+from multimodal_pipeline.train import tracking
+import mlflow.store.tracking.sqlalchemy_store  # imported before the start line, so that all start together
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+print(tracking.experiment_id(sys.argv[1], "race"))
+"""
+
+
+def test_workers_opening_a_new_tracking_store_at_once_all_succeed(tmp_path):
+    """Celery workers of a first run open the SQLite store at the same moment: each must get the one experiment,
+    none may fail on tables another is creating."""
+    import subprocess
+    import sys
+
+    from multimodal_pipeline.train import tracking
+
+    uri = tracking.default_mlflow_uri(tmp_path)
+    start = time.time() + 12  # after every process has imported MLflow
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, uri, str(start)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-800:] for _, err in outs]
+    assert len({out.strip() for out, _ in outs}) == 1
