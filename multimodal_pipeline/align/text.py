@@ -23,8 +23,11 @@ STOPWORDS = [
 WH_WORDS = (r"(what|whats|what's|wat|which|who|whom|whose|how|hows|why|when|where|any|anyone|ever|thoughts|fav|"
             r"favorite|favourite)")
 AUXILIARIES = r"(is|are|r|do|does|did|can|could|would|will|should|have|has|u)"
-#: a wh-word among the first three words (after greetings: "hey nova when ..."), or an auxiliary first
-QUESTION_START = r"^(?:(?:\S+\s+){0,2}" + WH_WORDS + r"|" + AUXILIARIES + r")\b"
+GREETINGS = r"(?:hey|hi|hello|yo|heya|hiya|oi|sup)"
+#: a wh-word among the first three words (after greetings: "hey nova when ..."), or an auxiliary first, also after a
+#: greeting and the name it greets ("hey nova are u an only child")
+QUESTION_START = (r"^(?:(?:\S+\s+){0,2}" + WH_WORDS + r"|(?:" + GREETINGS + r"\W+(?:\S+\W+)?)?" + AUXILIARIES
+                  + r")\b")
 #: "tea or coffee", "pc or console": a short either-or
 EITHER_OR = r"^(?:\S+\s+){0,3}\S+\s+or\s+\S+(?:\s+\S+){0,2}$"
 

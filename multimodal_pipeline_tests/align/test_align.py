@@ -139,6 +139,20 @@ def test_read_aloud_a_breath_then_the_answer_and_no_monologue_after_it():
     assert row["response_start_ms"] == 8300 and row["response_end_ms"] < 14500
 
 
+def test_questions_are_told_from_statements_also_after_a_greeting():
+    from multimodal_pipeline.align.text import is_question
+
+    lines = {
+        "what keyboard do you use": True, "💜 @Nova what did you have for dinner": True, "are u an only child": True,
+        "hey nova are u an only child": True, "hey, nova, can you cook": True, "hi chat is this live": True,
+        "yo is that elden ring": True, "tea or coffee": True, "rank?": True,
+        "hey nova": False, "hi nova hope you are well": False, "hello there friend": False, "gg": False,
+        "this is the best stream": False, "for the cat fund": False, "hey hey hey": False,
+    }
+    got = pl.select(is_question(pl.lit(pl.Series(list(lines))))).to_series().to_list()
+    assert dict(zip(lines, got)) == lines
+
+
 def test_stemmed_matches_and_rare_words_weigh_more_than_frequent_ones():
     from multimodal_pipeline.align.text import stem
 
