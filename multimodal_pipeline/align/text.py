@@ -23,11 +23,13 @@ STOPWORDS = [
 WH_WORDS = (r"(what|whats|what's|wat|which|who|whom|whose|how|hows|why|when|where|any|anyone|ever|thoughts|fav|"
             r"favorite|favourite)")
 AUXILIARIES = r"(is|are|r|do|does|did|can|could|would|will|should|have|has|u)"
+#: a request asks for an answer as a question does ("tell us about ur first pc", "recommend a game")
+REQUESTS = r"(tell|explain|recommend|describe|show|rate|share|suggest)"
 GREETINGS = r"(?:hey|hi|hello|yo|heya|hiya|oi|sup)"
-#: a wh-word among the first three words (after greetings: "hey nova when ..."), or an auxiliary first, also after a
-#: greeting and the name it greets ("hey nova are u an only child")
-QUESTION_START = (r"^(?:(?:\S+\s+){0,2}" + WH_WORDS + r"|(?:" + GREETINGS + r"\W+(?:\S+\W+)?)?" + AUXILIARIES
-                  + r")\b")
+#: a wh-word among the first three words (after greetings: "hey nova when ..."), or an auxiliary or a request verb
+#: first, also after a greeting and the name it greets ("hey nova are u an only child")
+QUESTION_START = (r"^(?:(?:\S+\s+){0,2}" + WH_WORDS + r"|(?:" + GREETINGS + r"\W+(?:\S+\W+)?)?(?:" + AUXILIARIES
+                  + r"|" + REQUESTS + r"))\b")
 #: "tea or coffee", "pc or console": a short either-or
 EITHER_OR = r"^(?:\S+\s+){0,3}\S+\s+or\s+\S+(?:\s+\S+){0,2}$"
 
@@ -83,6 +85,7 @@ def is_content(stemmed: pl.Expr) -> pl.Expr:
 
 
 def is_question(expr: pl.Expr) -> pl.Expr:
+    """The message asks something: a question (with or without its question mark), an either-or, or a request."""
     # leading emoji, punctuation and @mentions do not hide a question ("💜 @Nova what did you have for dinner")
     text = (expr.fill_null("").str.to_lowercase().str.replace(r"^(?:[^a-z0-9@]+|@\w+\s*)+", "")
             .str.strip_chars())

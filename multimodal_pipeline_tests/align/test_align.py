@@ -146,8 +146,11 @@ def test_questions_are_told_from_statements_also_after_a_greeting():
         "what keyboard do you use": True, "💜 @Nova what did you have for dinner": True, "are u an only child": True,
         "hey nova are u an only child": True, "hey, nova, can you cook": True, "hi chat is this live": True,
         "yo is that elden ring": True, "tea or coffee": True, "rank?": True,
+        # a request asks for an answer too
+        "tell us about ur first pc": True, "hey nova recommend a game": True, "explain them": True,
         "hey nova": False, "hi nova hope you are well": False, "hello there friend": False, "gg": False,
         "this is the best stream": False, "for the cat fund": False, "hey hey hey": False,
+        "name checks out": False, "the show was great": False,
     }
     got = pl.select(is_question(pl.lit(pl.Series(list(lines))))).to_series().to_list()
     assert dict(zip(lines, got)) == lines
