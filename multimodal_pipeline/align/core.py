@@ -31,6 +31,7 @@ from multimodal_pipeline.align.text import (
     is_question,
     name_tokens,
     prompt_text,
+    spelled_out,
     split_run_together,
     stem,
     stem_series,
@@ -280,7 +281,8 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
             if c_:
                 cs.add(s_)
         k += n
-        out[int(rows[i])] = Message(ws, frozenset(cs), frozenset(handle or ()), texts[i] or "", letters[i])
+        out[int(rows[i])] = Message(ws, frozenset(cs), frozenset(handle or ()), spelled_out(texts[i] or ""),
+                                    letters[i])
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from multimodal_pipeline.names import handle_parts, split_run_together
@@ -56,6 +58,22 @@ CHAT_SPELLINGS = {"u": "you", "r": "are", "ur": "your", "ya": "you", "yu": "you"
                   "thx": "thanks", "ty": "thanks", "bc": "because", "cuz": "because", "fav": "favorite",
                   "fave": "favorite", "favourite": "favorite", "tho": "though", "gonna": "going", "wanna": "want",
                   "n": "and", "da": "the", "wat": "what", "y": "why", "k": "okay", "ok": "okay"}
+
+
+#: chat shorthand said in several words, spelled out (with CHAT_SPELLINGS) before a message is embedded
+CHAT_PHRASES = {"idk": "I don't know", "tbh": "to be honest", "imo": "in my opinion", "ngl": "not gonna lie",
+                "irl": "in real life", "btw": "by the way", "rn": "right now", "wyd": "what are you doing",
+                "hbu": "how about you", "ppl": "people", "abt": "about", "rec": "recommendation",
+                "recs": "recommendations"}
+_SPELL = {**CHAT_SPELLINGS, **CHAT_PHRASES}
+_SPELL_RE = re.compile(r"(?<![\w@'])(" + "|".join(sorted(map(re.escape, _SPELL), key=len, reverse=True))
+                       + r")(?![\w'])", re.IGNORECASE)
+
+
+def spelled_out(text: str) -> str:
+    """A chat message with its shorthand written out ("r u an only child" -> "are you an only child"): the sentence
+    embedding model was trained on written text, and knows "are you" far better than "r u"."""
+    return _SPELL_RE.sub(lambda m: _SPELL[m.group(1).lower()], text)
 
 
 def stem(token: pl.Expr) -> pl.Expr:

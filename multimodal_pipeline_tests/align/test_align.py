@@ -156,6 +156,21 @@ def test_questions_are_told_from_statements_also_after_a_greeting():
     assert dict(zip(lines, got)) == lines
 
 
+def test_chat_shorthand_is_spelled_out_before_a_message_is_embedded():
+    from multimodal_pipeline.align.text import spelled_out
+    from multimodal_pipeline.embeddings import embed
+
+    assert spelled_out("r u an only child") == "are you an only child"
+    assert spelled_out("hey nova wat chair is that, idk tbh") == "hey nova what chair is that, I don't know to be honest"
+    # words that only contain a shorthand, @mentions and contractions stay as they are
+    assert spelled_out("@u_ser run u'll urn") == "@u_ser run u'll urn"
+    # spelled out, a question is closer to its answer for the embedding model
+    for question, reply in (("game recs?", "I recommend Hollow Knight, best game I played this year"),
+                            ("wyd after stream", "after stream I usually cook dinner")):
+        q, spelled, answer = embed([question, spelled_out(question), reply])
+        assert spelled @ answer > q @ answer + 0.1, question
+
+
 def test_stemmed_matches_and_rare_words_weigh_more_than_frequent_ones():
     from multimodal_pipeline.align.text import stem
 
