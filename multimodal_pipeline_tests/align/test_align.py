@@ -161,7 +161,7 @@ def test_chat_shorthand_is_spelled_out_before_a_message_is_embedded():
     from multimodal_pipeline.embeddings import embed
 
     assert spelled_out("r u an only child") == "are you an only child"
-    assert spelled_out("hey nova wat chair is that, idk tbh") == "hey nova what chair is that, I don't know to be honest"
+    assert spelled_out("wat chair is that, idk tbh") == "what chair is that, I don't know to be honest"
     # words that only contain a shorthand, @mentions and contractions stay as they are
     assert spelled_out("@u_ser run u'll urn") == "@u_ser run u'll urn"
     # spelled out, a question is closer to its answer for the embedding model
