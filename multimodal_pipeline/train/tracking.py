@@ -9,6 +9,7 @@ explicit tracking URI: nothing touches MLflow's global state.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -52,19 +53,24 @@ def prewarm() -> threading.Thread:
     return thread
 
 
-def client(mlflow_uri: str) -> Any:
-    """A client of the store at `mlflow_uri`. A SQLite store's tables are created (or upgraded) by the first client
-    of a process, under a lock beside the database file: two workers starting at once would otherwise both create
-    them, and the second fails ("table ... already exists")."""
+@functools.lru_cache(maxsize=None)
+def _open_sqlite_store(mlflow_uri: str) -> None:
+    """Open a SQLite store once per process, under a lock beside the database file: the first client creates (or
+    upgrades) its tables, and two workers doing that at once made the second fail ("table ... already exists")."""
     from mlflow.tracking import MlflowClient
 
-    if not mlflow_uri.startswith("sqlite:///"):
-        return MlflowClient(tracking_uri=mlflow_uri)
     db = Path(mlflow_uri.removeprefix("sqlite:///"))
     with exclusive(db.with_name(db.name + ".lock"), "MLflow store set-up", wait_s=600):
-        c = MlflowClient(tracking_uri=mlflow_uri)
-        c.search_experiments(max_results=1)  # the store is open (its tables created when missing)
-    return c
+        MlflowClient(tracking_uri=mlflow_uri).search_experiments(max_results=1)
+
+
+def client(mlflow_uri: str) -> Any:
+    """A client of the store at `mlflow_uri` (a SQLite store is set up first, see `_open_sqlite_store`)."""
+    from mlflow.tracking import MlflowClient
+
+    if mlflow_uri.startswith("sqlite:///"):
+        _open_sqlite_store(mlflow_uri)
+    return MlflowClient(tracking_uri=mlflow_uri)
 
 
 def experiment_id(mlflow_uri: str, name: str) -> str:
