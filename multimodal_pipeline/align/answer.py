@@ -112,6 +112,15 @@ class Message:
     name: frozenset[str]  # the spoken parts of the author's handle (stemmed)
     text: str
     name_letters: str = ""  # the letters of the handle's spoken parts, run together ("coolquick")
+    common: frozenset[str] = frozenset()  # the parts of `name` the streamer says often (common words of the stream)
+
+
+def names_chatter(said: set[str] | frozenset[str], msg: Message) -> bool:
+    """Whether the handle's parts `said` name the chatter: at least half of them, one of them not a common word of
+    the stream, or the whole handle ("the tower" alone does not name FalconTower in a flight simulator stream where
+    the tower is talked about; "falcon" does)."""
+    return bool(msg.name) and len(said) >= max(1, -(-len(msg.name) // 2)) and (bool(said - msg.common)
+                                                                                 or said >= msg.name)
 
 
 def name_words(words: Words, a: int, b: int, msg: Message, min_similarity: float) -> set[int]:
@@ -155,6 +164,15 @@ def misheard_halves(words: Words, named: set[int], a: int, b: int, target: str) 
     return out
 
 
+def said_parts(words: Words, named: set[int], msg: Message) -> set[str]:
+    """The handle's parts that the words `named` (found by `name_words`) say: their own stems, or the whole handle
+    for a word that says it run together or misheard."""
+    out: set[str] = set()
+    for j in named:
+        out |= (set(words.stems[j]) & msg.name) or msg.name
+    return out
+
+
 def disjoint_windows(found: list[tuple[float, int, int]]) -> set[int]:
     """The words of the windows `(similarity, -extra words, first word)`, the most similar first, never two that
     overlap."""
@@ -189,14 +207,13 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
     read_share = 0.0
     limit = min(last, first + config.head_words - 1)
     is_name = name_words(words, first, min(last, limit + config.lead_gap_words), msg, config.name_similarity)
-    need_name = max(1, -(-len(msg.name) // 2))
     stop = -1
     first_msg = -1
     i = first
     while i <= limit:
         # once the whole name is said and nothing of the message yet, a few more words may come before the reading:
         # "Moon Pixel with the five euro super chat says, where are you from?"
-        name_first = first_msg < 0 and bool(msg.name) and len(named) >= need_name
+        name_first = first_msg < 0 and names_chatter(named, msg)
         st = set(words.stems[i])
         new_msg = (st & msg.weights.keys()) - covered
         # a spoken part of the handle, or the whole name run together or misheard
@@ -221,7 +238,7 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
             if read_share >= config.read_aloud_min and not name_ahead:
                 stop = i
                 break
-            if msg.name and len(named) >= need_name and read_share < config.read_aloud_min:
+            if names_chatter(named, msg) and read_share < config.read_aloud_min:
                 # the name is said: a read-aloud may follow ("Pixel Bean asks, what ..."), an answer may not.
                 # Further from the name, the reading must open a clause ("..., says, where are you from?", also a
                 # few clauses on: "Pixel has sent three pounds, thank you, and writes, is this any percent?"), not
@@ -236,7 +253,7 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
                     stop = i
                     break
         i += 1
-    name_ok = bool(msg.name) and len(named) >= need_name
+    name_ok = names_chatter(named, msg)
     end = stop if stop >= 0 else last_hit
     # a read-aloud says the message's words in their order (an answer that repeats them does not), and it is a
     # clause of its own: the reading ends at a pause or a punctuation mark, an answer that echoes the question runs on
@@ -343,11 +360,14 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
     is_name = name_words(words, a, end, msg, config.name_similarity)
     signoff = False
     if s_last != int(words.sentence[a]) and end - first_of_last + 1 <= 6 and \
-            any(j in is_name for j in range(first_of_last, end + 1)):
+            names_chatter(said_parts(words, is_name & set(range(first_of_last, end + 1)), msg), msg):
         end, signoff = first_of_last - 1, True
     # a name said at the very end of the answer ("..., pixel bean")
-    while end > a and end in is_name:
-        end, signoff = end - 1, True
+    e = end
+    while e > a and e in is_name:
+        e -= 1
+    if e < end and names_chatter(said_parts(words, set(range(e + 1, end + 1)), msg), msg):
+        end, signoff = e, True
     # or the sign-off right after it, in a few words of its own ("Hope that helps, Pixel Bean.")
     if not signoff:
         after = end + 1
@@ -355,7 +375,8 @@ def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: 
                 words.start_ms[after] - words.end_ms[after - 1] < config.extend_pause_ms:
             after += 1
         tail = name_words(words, end + 1, after - 1, msg, config.name_similarity)
-        signoff = bool(tail) and words.sentence[min(tail)] - words.sentence[end] <= 2
+        signoff = bool(tail) and words.sentence[min(tail)] - words.sentence[end] <= 2 \
+            and names_chatter(said_parts(words, tail, msg), msg)
     return Cut(cut.lead_first, cut.lead_last, cut.lead_read, cut.lead_named, a, end, signoff)
 
 

@@ -161,9 +161,18 @@ def _density(ts: np.ndarray, window_ms: int) -> np.ndarray:
     return (hi - lo - 1) / (2 * window_ms / 1000)
 
 
+def common_name_phrases(phrases: pl.DataFrame, config: AlignConfig) -> int:
+    """In how many phrases a handle's part must be said for it to be a common word of this stream
+    (`common_name_per_hour` over the speech's duration, at least `common_name_min`)."""
+    hours = (phrases["end_ms"].max() - phrases["start_ms"].min()) / 3_600_000 if phrases.height else 0.0
+    return max(config.common_name_min, math.ceil(config.common_name_per_hour * hours))
+
+
 def _features(events: _Events, spans: pl.DataFrame, postings: Postings, windows: Windows, offset_ms: int,
-              config: AlignConfig) -> pl.DataFrame:
-    """One row per candidate (message, span) with the token-match features; message then span order."""
+              config: AlignConfig, common_df: int | None = None) -> pl.DataFrame:
+    """One row per candidate (message, span) with the token-match features; message then span order. A handle's
+    part said in `common_df` phrases or more names the chatter only with the rest of the handle (see
+    `names_chatter`)."""
     ev, sp = windows.pairs()
     n_msg = events.frame["n_msg"].to_numpy()
     n_author = events.frame["n_author"].to_numpy()
@@ -179,8 +188,11 @@ def _features(events: _Events, spans: pl.DataFrame, postings: Postings, windows:
         (read_limit[msg.row], w), (np.full(len(msg.row), config.overlap_words), np.where(c, w, 0.0))])
     # the name at the start of the response, and anywhere in its first words (a sign-off: "..., hope that helps,
     # Pixel Bean")
-    named, named_later = postings.hits_many(windows, author.row, author.hash, [
-        (name_limit[author.row], None), (np.full(len(author.row), config.overlap_words), None)])
+    rare = (postings.doc_freq(author.hash) < common_df).astype(np.float64) if common_df is not None \
+        else np.ones(len(author.hash))
+    named, named_later, named_rare, later_rare = postings.hits_many(windows, author.row, author.hash, [
+        (name_limit[author.row], None), (np.full(len(author.row), config.overlap_words), None),
+        (name_limit[author.row], rare), (np.full(len(author.row), config.overlap_words), rare)])
     msg_weight = np.bincount(msg.row, weights=w, minlength=n_ev)
     content_weight = np.bincount(msg.row[c], weights=w[c], minlength=n_ev)
     s = spans[sp].select(pl.col("start_ms").alias("response_start_ms"), pl.col("end_ms").alias("response_end_ms"),
@@ -188,18 +200,28 @@ def _features(events: _Events, spans: pl.DataFrame, postings: Postings, windows:
                          "last_phrase", "extended")
     cand = pl.concat([events.frame[ev], s], how="horizontal").with_columns(
         read_hits=pl.Series(read), name_hits=pl.Series(named), later_hits=pl.Series(named_later),
+        rare_hits=pl.Series(named_rare), rare_later=pl.Series(later_rare),
         shared=pl.Series(shared),
         msg_weight=pl.Series(msg_weight[ev]), content_weight=pl.Series(content_weight[ev]))
     return cand.with_columns(
         lag_ms=pl.col("response_start_ms") - (pl.col("ts_ms") + offset_ms),
         read_aloud=pl.when(pl.col("n_msg") >= config.min_read_aloud_tokens)
         .then(pl.col("read_hits") / pl.col("msg_weight")).otherwise(0.0),
-        # at least half of the handle's spoken parts ("xXRapidBadgerXx" -> "rapid badger")
-        author_named=pl.col("name_hits") >= (pl.col("n_author") / 2).ceil().clip(lower_bound=1),
-        named_later=pl.col("later_hits") >= (pl.col("n_author") / 2).ceil().clip(lower_bound=1),
+        # at least half of the handle's spoken parts ("xXRapidBadgerXx" -> "rapid badger"), one of them not a
+        # common word of the stream, or the whole handle
+        author_named=_names(pl.col("name_hits"), pl.col("rare_hits")),
+        named_later=_names(pl.col("later_hits"), pl.col("rare_later")),
         # shared content words, smoothed so that one shared word of a one-word message is weak evidence
         lexical_overlap=pl.col("shared") / (pl.col("content_weight") + unseen),
-    ).drop("read_hits", "name_hits", "later_hits", "shared", "msg_weight", "content_weight")
+    ).drop("read_hits", "name_hits", "later_hits", "rare_hits", "rare_later", "shared", "msg_weight",
+           "content_weight")
+
+
+def _names(hits: pl.Expr, rare_hits: pl.Expr) -> pl.Expr:
+    """The column form of `answer.names_chatter`: `hits` of the handle's `n_author` parts, `rare_hits` of them not
+    common words of the stream."""
+    return (hits >= (pl.col("n_author") / 2).ceil().clip(lower_bound=1)) \
+        & ((rare_hits >= 1) | (hits >= pl.col("n_author")))
 
 
 def calibrate(events: _Events, spans: pl.DataFrame, postings: Postings, config: AlignConfig) -> Calibration:
@@ -254,8 +276,9 @@ def _shortlist(c: pl.DataFrame, config: AlignConfig) -> pl.DataFrame:
                           .then(pl.lit("not_shortlisted")).otherwise(pl.col("reason"))).drop("_ev", "_rank", "_row")
 
 
-def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int, Message]:
-    """The shortlisted messages' stemmed words (weighted by inverse frequency in the speech) and name parts."""
+def _messages(events: _Events, rows: np.ndarray, postings: Postings, common_df: int) -> dict[int, Message]:
+    """The shortlisted messages' stemmed words (weighted by inverse frequency in the speech) and name parts (those
+    said in `common_df` phrases or more marked as common words)."""
     if len(rows) == 0:
         return {}
     src = events.source[rows]
@@ -281,8 +304,11 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings) -> dict[int
             if c_:
                 cs.add(s_)
         k += n
-        out[int(rows[i])] = Message(ws, frozenset(cs), frozenset(handle or ()), spelled_out(texts[i] or ""),
-                                    letters[i])
+        parts = frozenset(handle or ())
+        common = frozenset(p for p, n in zip(parts, postings.doc_freq(token_hashes(pl.Series(list(parts),
+                                                                                            dtype=pl.String))))
+                           if n >= common_df) if parts else frozenset()
+        out[int(rows[i])] = Message(ws, frozenset(cs), parts, spelled_out(texts[i] or ""), letters[i], common)
     return out
 
 
@@ -325,7 +351,7 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
     cap = np.searchsorted(words.end_ms, words.start_ms + config.max_answer_ms, "right") - 1
     span_last = np.maximum(p_last[c["last_phrase"].to_numpy()],
                            np.minimum(run_end[span_first], cap[span_first]))
-    msgs = _messages(events, np.unique(ev[open_rows]), postings)
+    msgs = _messages(events, np.unique(ev[open_rows]), postings, common_name_phrases(phrases, config))
     cuts: dict[int, Cut] = {}
     for r in open_rows.tolist():
         cuts[r] = find_lead(words, int(span_first[r]), int(span_last[r]), msgs[int(ev[r])], config)
@@ -591,7 +617,7 @@ def candidates(speech: pl.DataFrame, chat: pl.DataFrame, config: AlignConfig | N
     windows = Windows.search(ts, spans["start_ms"].to_numpy(), config.window_start_ms, config.window_end_ms)
     events = replace(events, frame=events.frame.with_columns(
         chat_density=pl.Series(_density(ts, config.density_window_ms))))
-    c = _features(events, spans, postings, windows, cal.offset_ms, config)
+    c = _features(events, spans, postings, windows, cal.offset_ms, config, common_name_phrases(phrases, config))
     reason = (pl.when(~pl.col("kind").is_in(list(config.prompt_kinds))).then(pl.lit("prompt_not_a_message"))
               .when(pl.col("deleted")).then(pl.lit("prompt_deleted"))
               .when(pl.col("n_msg") == 0).then(pl.lit("prompt_empty"))

@@ -93,6 +93,7 @@ class Postings:
     pos: np.ndarray
     n_spans: int
     idf: np.ndarray  # per vocabulary token, and one more entry for a token never spoken
+    df: np.ndarray  # in how many documents (phrases) each vocabulary token is, and 0 for a token never spoken
 
     @classmethod
     def build(cls, spans: Tokens, n_spans: int, docs: Tokens | None = None, n_docs: int = 0) -> Postings:
@@ -101,12 +102,13 @@ class Postings:
         vocab, token_id = np.unique(spans.hash, return_inverse=True)
         key, first = np.unique(token_id.astype(np.int64) * max(n_spans, 1) + spans.row, return_index=True)
         idf = np.ones(len(vocab) + 1)
+        df = np.zeros(len(vocab) + 1, np.int64)
         if docs is not None and n_docs:
             tid, found = cls._lookup(vocab, docs.hash)
             pairs = np.unique(tid[found].astype(np.int64) * n_docs + docs.row[found])
             df = np.bincount(pairs // n_docs, minlength=len(vocab) + 1)
             idf = np.log((n_docs + 1) / (df + 1))
-        return cls(vocab, key, spans.pos[first], n_spans, idf)
+        return cls(vocab, key, spans.pos[first], n_spans, idf, df)
 
     @staticmethod
     def _lookup(vocab: np.ndarray, q_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +121,11 @@ class Postings:
         """Inverse document frequency of each token (the highest for a token never spoken)."""
         token_id, found = self._lookup(self.vocab, q_hash)
         return self.idf[np.where(found, token_id, len(self.vocab))]
+
+    def doc_freq(self, q_hash: np.ndarray) -> np.ndarray:
+        """In how many documents (phrases) each token is (0 for a token never spoken)."""
+        token_id, found = self._lookup(self.vocab, q_hash)
+        return np.where(found, self.df[np.minimum(token_id, len(self.df) - 1)], 0)
 
     def hits(self, windows: Windows, q_event: np.ndarray, q_hash: np.ndarray, q_limit: np.ndarray | None = None,
              q_weight: np.ndarray | None = None) -> np.ndarray:

@@ -24,7 +24,10 @@ STOPWORDS = [
 
 WH_WORDS = (r"(what|whats|what's|wat|which|who|whom|whose|how|hows|why|when|where|any|anyone|ever|thoughts|fav|"
             r"favorite|favourite)")
-AUXILIARIES = r"(is|are|r|do|does|did|can|could|would|will|should|have|has|u)"
+#: an auxiliary first, also negated and with or without its apostrophe ("isnt it late for u", "wasn't that the
+#: dunk tank stream"); not "don't", "can't", "won't", which open statements as often ("dont worry", "cant wait")
+AUXILIARIES = (r"(is|are|r|was|were|am|do|does|did|can|could|would|will|should|have|has|u|"
+               r"(?:is|are|was|were|does|did|has|have|would|could|should)n'?t)")
 #: a request asks for an answer as a question does ("tell us about ur first pc", "recommend a game")
 REQUESTS = r"(tell|explain|recommend|describe|show|rate|share|suggest)"
 GREETINGS = r"(?:hey|hi|hello|yo|heya|hiya|oi|sup)"

@@ -50,6 +50,12 @@ class AlignConfig(BaseModel):
     name_similarity: float = Field(0.75, description="one to three spoken words whose letters are this similar to "
                                    "the handle's (normalized Indel similarity) say the chatter's name (the ASR "
                                    "runs unknown names together or mishears them)")
+    common_name_per_hour: float = Field(12.0, description="a part of a handle that the streamer says in at least "
+                                        "this many phrases an hour (and at least `common_name_min` in the video) is "
+                                        "a common word for this stream (\"tower\" for FalconTower in a flight "
+                                        "simulator stream): said alone, it does not name the chatter; the whole "
+                                        "handle or a rarer part does")
+    common_name_min: int = Field(3, description="the least phrases for a common handle part, however short the video")
     read_aloud_min: float = Field(0.6, description="share of the message's words spoken for a read-aloud match")
     min_read_aloud_tokens: int = 3
     read_after_name_min: float = Field(0.75, description="after the chatter's name, the share of the message that "

@@ -148,6 +148,9 @@ def test_questions_are_told_from_statements_also_after_a_greeting():
         "yo is that elden ring": True, "tea or coffee": True, "rank?": True,
         # a request asks for an answer too
         "tell us about ur first pc": True, "hey nova recommend a game": True, "explain them": True,
+        # an auxiliary first, also negated without its apostrophe; "dont" and "cant" open statements too
+        "isnt it late for u": True, "wasn't that the dunk tank stream": True, "was it among us": True,
+        "didnt he make that game": True, "dont worry about it": False, "cant wait": False,
         "hey nova": False, "hi nova hope you are well": False, "hello there friend": False, "gg": False,
         "this is the best stream": False, "for the cat fund": False, "hey hey hey": False,
         "name checks out": False, "the show was great": False,
@@ -310,6 +313,36 @@ def test_names_the_asr_runs_together_or_mishears_and_sign_offs_after_the_answer(
     # "Mr." ends no sentence, and the run-together name makes the lead
     tea = pairs.filter((pl.col("event_id") == "e2") & (pl.col("response_start_ms") == _start("I switched", speech)))
     assert tea["lead"][0] == "Now, for Mr. Cooliron," and tea["response"][0] == "I switched to rooibos last year."
+
+
+def test_a_common_word_of_the_stream_in_a_handle_does_not_name_the_chatter_alone():
+    """A flight simulator stream talks about the tower: "tower" alone does not name FalconTower (neither as a lead
+    nor as the name found in the first stage), "Falcon" does, and so does the whole handle."""
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 1000, "The tower says we are cleared, lovely."),
+        seg_p(1, 9000, "I keep forgetting to save, let me save now."),
+        seg_p(2, 17000, "The tower says the wind is picking up."),
+        seg_p(3, 25000, "Flaps down one notch, speed is good."),
+        seg_p(4, 33000, "The tower says we can taxi to the gate now."),
+        seg_p(5, 41000, "Falcon, good evening. I fly with a cheap stick from a car boot sale."),
+        seg_p(6, 52000, "Hello Drizzle Tower, I fly with a yoke that clamps onto the desk."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 15500, "FalconTower", "traffic looks bad tonight"),
+                                          ev(2, 39000, "FalconTower", "what do you fly with"),
+                                          ev(3, 50000, "DrizzleTower", "flight stick or yoke")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    tower = pairs.filter((pl.col("event_id") == "e1") & (pl.col("response_start_ms") == _start("The tower says the",
+                                                                                               speech)))
+    assert tower.height == 1 and not tower["author_named"][0] and tower["lead"][0] is None
+    falcon = pairs.filter((pl.col("event_id") == "e2") & pl.col("lead").is_not_null())
+    assert falcon["author_named"].any() and falcon["lead"].to_list()[0] == "Falcon,"
+    whole = pairs.filter((pl.col("event_id") == "e3") & pl.col("lead").is_not_null())
+    assert whole["author_named"].any() and whole["lead"].to_list()[0] == "Hello Drizzle Tower,"
+    # where the stream does not talk about towers, "tower" alone still names the chatter
+    rare = speech.filter(~pl.col("text").str.starts_with("The tower"))
+    again, _, _ = align_full(rare, chat.filter(pl.col("event_id") == "e3").with_columns(author=pl.lit("OtterTower")),
+                             AlignConfig(), "v")
+    assert again.filter(pl.col("lead").is_not_null())["author_named"].any()
 
 
 def test_a_word_without_tokens_keeps_every_later_word_in_place():
