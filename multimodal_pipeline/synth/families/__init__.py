@@ -4,12 +4,14 @@ A family owns its questions and answers, read-aloud leads, the ways it names a c
 and gifts, dismissals, single-word and long answers, monologue, chat chatter and the shape of its handles. The
 planner (`plan.py`) only decides *when* things happen; *what* is said comes from one family. Families were written
 separately (different wording, sentence shapes and lengths) so that alignment can be tuned on some and measured on
-the others: `alpha`, `beta`, `gamma`, `delta` and `epsilon` are the tuning families, `zeta`, `eta` and `theta` are held out
-(see the README's alignment figures). `gamma` was the held-out family until its figures had been looked at three
-times, then `delta` was written to replace it; `delta` joined the tuning families after its figures had been looked
-at five times, and `epsilon` was written to replace it; `epsilon` joined them after seven looks, and `zeta` was
-written to replace it. `eta` was written after `zeta` had been looked at eight times, as a held-out family no figure
-had been seen of, and `theta` after `zeta` had been looked at fourteen times and `eta` six.
+the others: `alpha`, `beta`, `gamma`, `delta`, `epsilon` and `eta` are the tuning families, `zeta` and `theta` are
+held out (see the README's alignment figures). `gamma` was the held-out family until its figures had been looked at
+three times, then `delta` was written to replace it; `delta` joined the tuning families after its figures had been
+looked at five times, and `epsilon` was written to replace it; `epsilon` joined them after seven looks, and `zeta`
+was written to replace it. `eta` was written after `zeta` had been looked at eight times, as a held-out family no
+figure had been seen of; it joined the tuning families after seven looks, when its wrong pairs were read one by one.
+`theta` was written before that, after `zeta` had been looked at fourteen times, and no figure of it was seen while
+tuning.
 """
 
 from __future__ import annotations
@@ -89,5 +91,5 @@ def family(name: str) -> Family:
 
 
 FAMILY_NAMES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")
-TUNING_FAMILIES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon")
-HELD_OUT_FAMILIES: tuple[str, ...] = ("zeta", "eta", "theta")
+TUNING_FAMILIES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon", "eta")
+HELD_OUT_FAMILIES: tuple[str, ...] = ("zeta", "theta")

@@ -1,4 +1,5 @@
-"""Family `eta` (held out, written after `zeta` had been looked at eight times, never tuned on): a quiet, dry streamer
+"""Family `eta` (written as a held-out family after `zeta` had been looked at eight times; a tuning family since its
+wrong pairs were read, after seven looks): a quiet, dry streamer
 who plays city builders and flight simulators late at night; answers that give the fact first and then a dry aside,
 often in two short sentences ("Two monitors. One is for the map."), or that start by thinking aloud ("Hm, let me
 think."); chat that asks in fragments, with "q:" in front or a trailing "?" after a single noun ("keyboard?");

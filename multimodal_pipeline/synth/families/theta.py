@@ -1,4 +1,4 @@
-"""Family `theta` (held out, written after `zeta` had been looked at fourteen times and `eta` six, never tuned on): a
+"""Family `theta` (held out, written after `zeta` had been looked at fourteen times and `eta` seven, never tuned on): a
 fast, cheerful afternoon streamer who plays farming sims and rhythm games; answers that often echo the question's
 subject back first ("My mic? Oh, that's ...") or open with "okay so" and pile up clauses with "and" and "like";
 chat that is lowercase with emotes and "pls", sometimes in capitals; read-aloud leads that put the name last
@@ -15,7 +15,8 @@ SLOTS = {
     "game": ("Stardew Valley", "Beat Saber", "Sun Haven", "Crypt of the NecroDancer", "Coral Island", "Osu"),
     "mic": ("a little condenser mic I got on sale", "a dynamic mic on a boom arm", "the same USB mic since college"),
     "crop": ("strawberries, always strawberries", "ancient fruit, because money", "blueberries, they just keep going"),
-    "song": ("anything with a really fast drum line", "old arcade remixes", "that one sea shanty remix everybody hates"),
+    "song": ("anything with a really fast drum line", "old arcade remixes",
+             "that one sea shanty remix everybody hates"),
     "pet": ("a corgi called Biscuit", "a bunny named Waffles who hates cables", "two hamsters, Pip and Squeak"),
     "snack": ("sour gummy worms", "toast with peanut butter", "a whole bag of pretzels, do not judge me"),
     "job": ("a barista, like, for years", "a swim teacher on weekends", "a dental receptionist",
@@ -118,7 +119,8 @@ FAMILY = Family(
     named=("{name}, hiii! {answer}", "{answer} Hope that helps, {name}!", "Okay {name}, so, {answer}",
            "Oh {name}, {answer}"),
     paid_read=("Oh my gosh, {amount} from {name}, and they said, {text}",),
-    paid_named=("{name}, thank you for the {amount}! {answer}", "{answer} And thanks so much for the {amount}, {name}."),
+    paid_named=("{name}, thank you for the {amount}! {answer}",
+                "{answer} And thanks so much for the {amount}, {name}."),
     paid_cheers=(
         ("for the corgi treat fund", "{name}, the treat fund is growing, thank you so much!"),
         ("buy more strawberry seeds", "{name}, more strawberries it is, thank you!"),
