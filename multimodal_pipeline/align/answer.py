@@ -36,7 +36,7 @@ import polars as pl
 
 from rapidfuzz.distance import Indel
 
-from multimodal_pipeline.align.text import CLAUSE_END, SENTENCE_END, is_content, stem, tokens
+from multimodal_pipeline.align.text import CLAUSE_END, SENTENCE_END, is_content, stem, thanks_for_event, tokens
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
@@ -269,7 +269,15 @@ def find_lead(words: Words, first: int, last: int, msg: Message, config: AlignCo
         end = min(end, max(j for j in range(first, end + 1) if j in is_name) + 2)
         while end > first and not words.clause_end[end] and end not in is_name:
             end -= 1
-    return Cut(lead_start(words, first, end, msg, is_name, config), end, read_share, name_ok, end + 1, last)
+    start = lead_start(words, first, end, msg, is_name, config)
+    if not read_ok:
+        # a name said to thank for a follow or a sub ("Thanks for the follow, Pixel Bean", "Pixel Bean. Thank you
+        # for subscribing.") is no lead into an answer: what follows the thank-you is judged on its own
+        after = min(last, int(words.sentence_last[words.sentence[end + 1]])) if end < last else end
+        for thanks_end in (end, after):
+            if thanks_for_event(words.join(start, thanks_end)):
+                return Cut(first, -1, read_share, False, thanks_end + 1, last)
+    return Cut(start, end, read_share, name_ok, end + 1, last)
 
 
 def lead_start(words: Words, first: int, end: int, msg: Message, is_name: set[int], config: AlignConfig) -> int:
@@ -314,13 +322,16 @@ def ordered_share(words: Words, a: int, b: int, msg: Message) -> float:
 def skip_first(words: Words, cut: Cut, to_message: Callable[[int], float], config: AlignConfig) -> Cut:
     """An answer without a lead whose first sentence fits the message less than `skip_first_below` and whose second
     fits it at least `skip_first_gain` better starts at the second ("How did I miss that chest? The stream ends in
-    maybe four hours."): the first is something else said before the answer. `to_message(s)`: sentence s's
-    similarity to the message (nan without embeddings: nothing is skipped)."""
+    maybe four hours."): the first is something else said before the answer. A first sentence that thanks someone
+    for a follow, a sub or gifted subs is never the answer's start. `to_message(s)`: sentence s's similarity to the
+    message (nan without embeddings: nothing is skipped)."""
     a = cut.answer_first
     if cut.lead_last >= 0 or a > cut.answer_last:
         return cut
     s = int(words.sentence[a])
     nxt = int(words.sentence_last[s]) + 1
+    if thanks_for_event(words.join(a, min(nxt - 1, cut.answer_last))):
+        return replace(cut, answer_first=nxt)  # past answer_last when nothing follows: no answer
     if nxt > cut.answer_last:
         return cut
     first, second = to_message(s), to_message(s + 1)

@@ -380,7 +380,8 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         msg = msgs[int(ev[r])]
         start = k.answer_first
         k = cuts[r] = skip_first(words, k, lambda s, msg=msg: sim(msg.text, sent_text.get(s, "")), config)
-        head = first_part.get(r) if k.answer_first == start else sent_text.get(int(words.sentence[k.answer_first]))
+        head = first_part.get(r) if k.answer_first == start else \
+            sent_text.get(int(words.sentence[k.answer_first])) if k.answer_first <= k.answer_last else None
 
         def sims(kind: int, s: int, msg=msg, head=head) -> float:
             ref = msg.text if kind == 0 else (head or "") if kind == 1 else sent_text.get(s - 1, "")

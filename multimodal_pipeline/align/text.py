@@ -39,6 +39,18 @@ QUESTION_START = (r"^(?:(?:\S+\s+){0,2}" + WH_WORDS + r"|(?:" + GREETINGS + r"\W
 EITHER_OR = r"^(?:\S+\s+){0,3}\S+\s+or\s+\S+(?:\s+\S+){0,2}$"
 
 
+#: a thank-you for a follow, a subscription, gifted subs, a raid or a membership: it answers no message, whoever it
+#: names ("Thanks for the follow, Pixel Bean", "... for the gifted sub" where the ASR misheard the thanks)
+_EVENT = r"(?:follow(?:s|ed|ing)?|sub|subs|subbed|subscri\w*|resub\w*|gift(?:s|ed)?|raid\w*|prime|membership)"
+EVENT_THANKS = re.compile(r"\b(?:thanks|thank|ty|thx)\b.*\b" + _EVENT + r"\b|\b" + _EVENT + r"\b.*\b(?:thanks|thank)\b"
+                          r"|\bfor (?:the|that|those|a)(?: \w+)? " + _EVENT + r"\b", re.IGNORECASE)
+
+
+def thanks_for_event(text: str) -> bool:
+    """Whether spoken `text` thanks someone for a follow, a subscription, gifted subs, a raid or a membership."""
+    return EVENT_THANKS.search(text) is not None
+
+
 #: a word that ends a sentence / a clause, as the ASR punctuates it ("use?", "Bean,", "done.\"")
 SENTENCE_END = r"[.?!…]['\")\]]*$"
 CLAUSE_END = r"[,.;:?!…]['\")\]]*$"

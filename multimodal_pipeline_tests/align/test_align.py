@@ -345,6 +345,34 @@ def test_a_common_word_of_the_stream_in_a_handle_does_not_name_the_chatter_alone
     assert again.filter(pl.col("lead").is_not_null())["author_named"].any()
 
 
+def test_a_thank_you_for_a_follow_or_a_sub_is_no_lead_and_no_answer():
+    """A streamer thanking a chatter by name for a follow or a sub is not answering that chatter's last message,
+    whether the name comes before the thank-you or inside it, or the ASR mishears the thanks."""
+    from multimodal_pipeline.align.text import thanks_for_event
+
+    assert thanks_for_event("Thanks for the follow, Pixel Bean.") and thanks_for_event("Tank south only for the "
+                                                                                       "gifted sub.")
+    assert thanks_for_event("Moon Beam, thank you for subscribing.")
+    assert not thanks_for_event("Thanks for the question, I use a mechanical keyboard.")
+    assert not thanks_for_event("Let's follow the river, it always leads somewhere.")
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 4000, "Thanks for the follow, Spicy Sparrow. This boss fight is the hardest part of the game."),
+        seg_p(1, 16000, "Goblin Frosty. Thank you for subscribing, welcome. Let me read this sign first."),
+        seg_p(2, 28000, "Pixel Bean, thanks for the question, I use a mechanical keyboard with brown switches."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 2000, "SpicySparrow", "is this game hard?"),
+                                          ev(2, 14000, "GoblinFrosty", "good morning everyone"),
+                                          ev(3, 25000, "PixelBean", "what keyboard do you use")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    for event in ("e1", "e2"):
+        cands = pairs.filter((pl.col("event_id") == event)
+                             & ~pl.col("reject_reason").is_in(["no_evidence", "not_shortlisted"]).fill_null(False))
+        assert cands.height and cands["lead"].is_null().all(), cands.select("lead", "response")
+        assert not cands["response"].str.contains("(?i)follow|subscrib").any()
+    # a thank-you for the question is no thank-you for a follow: the name still leads into the answer
+    assert _accepted(speech, chat)["e3"]["lead"] == "Pixel Bean,"
+
+
 def test_a_word_without_tokens_keeps_every_later_word_in_place():
     """Whisper base writes "%" as a word of its own: it has no tokens, and the words after it keep their stems (a
     shifted list once paired word j with word j+1's stems and ran off its end)."""
