@@ -79,13 +79,14 @@ class Words:
                          & ~words["word"].str.strip_chars().str.contains(TITLE)).to_numpy()
         gap_after = np.r_[start[1:] - end[:-1], 10 ** 9] if n else np.zeros(0, np.int64)
         brk = ends_sentence | (gap_after >= config.sentence_pause_ms)
+        clause = brk | words["word"].str.contains(CLAUSE_END).to_numpy() | (gap_after >= 250)
+        brk = split_long_sentences(brk, clause, config.long_sentence_words, config.sentence_part_words)
         sentence = np.r_[0, np.cumsum(brk[:-1])] if n else np.zeros(0, np.int64)
         n_sent = int(sentence[-1]) + 1 if n else 0
         first = np.full(n_sent, n, np.int64)
         np.minimum.at(first, sentence, np.arange(n))
         last = np.zeros(n_sent, np.int64)
         np.maximum.at(last, sentence, np.arange(n))
-        clause = brk | words["word"].str.contains(CLAUSE_END).to_numpy() | (gap_after >= 250)
         letters = ["".join(ch for ch in w.lower() if ch.isalpha()) for w in text]
         return cls(text, start, end, stems, content, sentence.astype(np.int64), first, last, clause, letters)
 
@@ -103,6 +104,22 @@ class Words:
             length = [len(w) if j + n < len(self.letters) else -99 for j, w in enumerate(joined)]
             out.append((joined, length))
         return out
+
+
+def split_long_sentences(brk: np.ndarray, clause: np.ndarray, longest: int, part: int) -> np.ndarray:
+    """Sentence ends `brk` with each sentence of more than `longest` words also ended at its clause ends (`clause`),
+    in parts of at least `part` words (the last part too): the ASR often writes a run of sentences as one, joined
+    by commas ("I stream from Leeds, it rains a lot here, and the bypass is jammed again, let me look at that")."""
+    ends = np.flatnonzero(brk)
+    firsts = np.r_[0, ends[:-1] + 1] if len(ends) else np.zeros(0, np.int64)
+    out = brk.copy()
+    for a, b in zip(firsts[ends - firsts + 1 > longest].tolist(), ends[ends - firsts + 1 > longest].tolist()):
+        since = 0
+        for j in range(a, b - part + 1):  # the last part keeps at least `part` words
+            since += 1
+            if since >= part and clause[j]:
+                out[j], since = True, 0
+    return out
 
 
 @dataclass(frozen=True)

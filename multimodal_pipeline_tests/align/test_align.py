@@ -373,6 +373,32 @@ def test_a_thank_you_for_a_follow_or_a_sub_is_no_lead_and_no_answer():
     assert _accepted(speech, chat)["e3"]["lead"] == "Pixel Bean,"
 
 
+def test_a_long_run_on_sentence_is_cut_at_its_clauses_and_an_answer_can_end_inside_it():
+    """The ASR joins sentences said without a long pause with commas: a sentence of more than `long_sentence_words`
+    words is cut at its clause ends into parts of at least `sentence_part_words` words, so that the monologue after
+    an answer is not kept with it."""
+    from multimodal_pipeline.align.answer import Words, split_long_sentences
+    from multimodal_pipeline.align.spans import speech_words
+
+    brk = np.zeros(20, bool)
+    brk[[4, 19]] = True
+    clause = brk.copy()
+    clause[[6, 8, 12, 16, 17]] = True
+    # the first sentence (5 words) stays whole; the second (15 words) is cut at clause ends 4+ words apart, and its
+    # last part keeps at least 4 words
+    assert np.flatnonzero(split_long_sentences(brk, clause, 10, 4)).tolist() == [4, 8, 12, 19]
+    assert np.flatnonzero(split_long_sentences(brk, clause, 15, 4)).tolist() == [4, 19]
+    run_on = ("I stream from a small village near Utrecht, it rains a lot here, and the garbage trucks are stuck "
+              "again, of course they are, let me just check the fuel before we go any further tonight.")
+    speech = frame_from_records(SpeechSegment, [seg_p(0, 3000, run_on)])
+    config = AlignConfig()
+    words = Words.build(speech_words(speech), config)
+    assert len(words.text) > config.long_sentence_words and words.sentence.max() >= 2
+    chat = frame_from_records(ChatEvent, [ev(1, 1000, "marco", "where do you stream from")])
+    acc = _accepted(speech, chat)
+    assert acc["e1"]["response"] == "I stream from a small village near Utrecht,"
+
+
 def test_a_word_without_tokens_keeps_every_later_word_in_place():
     """Whisper base writes "%" as a word of its own: it has no tokens, and the words after it keep their stems (a
     shifted list once paired word j with word j+1's stems and ran off its end)."""
