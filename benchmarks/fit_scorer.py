@@ -19,7 +19,7 @@ chat against unread parts of a real transcript; `--max-real-null-per-hour`, 2 by
 candidates can also be added as negatives (`--real-negative-weight`).
 The shipped file was written at commit a3c2c39, before the families' pauses changed; at later commits this writes a
 different scorer, which fails a crafted case of the tests (README, "Pauses by family"): pass `--out` to compare.
-Never run it on the held-out families (zeta and eta, with and without real noise): they measure the result.
+Never run it on the held-out families (zeta and theta, with and without real noise): they measure the result.
 """
 
 from __future__ import annotations
