@@ -19,7 +19,8 @@ A chatter's name is found as its spoken parts, and also as the ASR tends to writ
 together or misheard ("Mr. Cooliron" for MrCoolIron, "mejoking" for megakingTV): one to three words whose letters
 are close to the handle's (`name_similarity`, rapidfuzz's normalized Indel similarity).
 
-Sentences are cut at sentence punctuation (the ASR writes it) or at a pause of `sentence_pause_ms`. Embeddings are
+Sentences are cut at sentence punctuation (the ASR writes it) or at a pause of `sentence_pause_ms`, and one of more
+than `long_sentence_words` words (the ASR's comma-joined run of sentences) also at its clause ends. Embeddings are
 computed once per distinct text: each message and each sentence, not per candidate.
 """
 
