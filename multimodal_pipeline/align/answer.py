@@ -20,7 +20,8 @@ together or misheard ("Mr. Cooliron" for MrCoolIron, "mejoking" for megakingTV):
 are close to the handle's (`name_similarity`, rapidfuzz's normalized Indel similarity).
 
 Sentences are cut at sentence punctuation (the ASR writes it) or at a pause of `sentence_pause_ms`, and one of more
-than `long_sentence_words` words (the ASR's comma-joined run of sentences) also at its clause ends. Embeddings are
+than `long_sentence_words` words (the ASR's comma-joined run of sentences) also at its pauses of `part_pause_ms`.
+Embeddings are
 computed once per distinct text: each message and each sentence, not per candidate.
 """
 
@@ -81,7 +82,8 @@ class Words:
         gap_after = np.r_[start[1:] - end[:-1], 10 ** 9] if n else np.zeros(0, np.int64)
         brk = ends_sentence | (gap_after >= config.sentence_pause_ms)
         clause = brk | words["word"].str.contains(CLAUSE_END).to_numpy() | (gap_after >= 250)
-        brk = split_long_sentences(brk, clause, config.long_sentence_words, config.sentence_part_words)
+        brk = split_long_sentences(brk, gap_after >= config.part_pause_ms, config.long_sentence_words,
+                                   config.sentence_part_words)
         sentence = np.r_[0, np.cumsum(brk[:-1])] if n else np.zeros(0, np.int64)
         n_sent = int(sentence[-1]) + 1 if n else 0
         first = np.full(n_sent, n, np.int64)
@@ -107,10 +109,11 @@ class Words:
         return out
 
 
-def split_long_sentences(brk: np.ndarray, clause: np.ndarray, longest: int, part: int) -> np.ndarray:
-    """Sentence ends `brk` with each sentence of more than `longest` words also ended at its clause ends (`clause`),
-    in parts of at least `part` words (the last part too): the ASR often writes a run of sentences as one, joined
-    by commas ("I stream from Leeds, it rains a lot here, and the bypass is jammed again, let me look at that")."""
+def split_long_sentences(brk: np.ndarray, cuts: np.ndarray, longest: int, part: int) -> np.ndarray:
+    """Sentence ends `brk` with each sentence of more than `longest` words also ended after the words in `cuts`
+    (those followed by a short pause), in parts of at least `part` words (the last part too): the ASR often writes
+    a run of sentences as one, joined by commas ("I stream from Leeds, it rains a lot here, and the bypass is jammed
+    again, let me look at that")."""
     ends = np.flatnonzero(brk)
     firsts = np.r_[0, ends[:-1] + 1] if len(ends) else np.zeros(0, np.int64)
     out = brk.copy()
@@ -118,7 +121,7 @@ def split_long_sentences(brk: np.ndarray, clause: np.ndarray, longest: int, part
         since = 0
         for j in range(a, b - part + 1):  # the last part keeps at least `part` words
             since += 1
-            if since >= part and clause[j]:
+            if since >= part and cuts[j]:
                 out[j], since = True, 0
     return out
 

@@ -17,9 +17,10 @@ class AlignConfig(BaseModel):
     sentence_pause_ms: int = Field(700, description="a silence at least this long ends a sentence (besides the "
                                    "ASR's sentence punctuation)")
     long_sentence_words: int = Field(32, description="a sentence longer than this many words (the ASR runs several "
-                                     "into one with commas) is cut at its clause ends into parts of at least "
-                                     "`sentence_part_words` words, so that an answer can end inside it")
-    sentence_part_words: int = Field(8, description="the shortest part of a long sentence cut at its clause ends")
+                                     "into one with commas) is cut at its pauses of `part_pause_ms` into parts of "
+                                     "at least `sentence_part_words` words, so that an answer can end inside it")
+    sentence_part_words: int = Field(8, description="the shortest part of a long sentence cut at its pauses")
+    part_pause_ms: int = Field(250, description="a pause at least this long may cut a long sentence")
     lead_gap_words: int = Field(6, description="words allowed between two words of a read-aloud or name lead")
     skip_first_below: float = Field(0.25, description="an answer without a lead starts at its second sentence when "
                                     "its first fits the message less than this (sentence-embedding similarity) "

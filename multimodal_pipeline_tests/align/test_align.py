@@ -375,22 +375,28 @@ def test_a_thank_you_for_a_follow_or_a_sub_is_no_lead_and_no_answer():
 
 def test_a_long_run_on_sentence_is_cut_at_its_clauses_and_an_answer_can_end_inside_it():
     """The ASR joins sentences said without a long pause with commas: a sentence of more than `long_sentence_words`
-    words is cut at its clause ends into parts of at least `sentence_part_words` words, so that the monologue after
-    an answer is not kept with it."""
+    words is cut at its short pauses (`part_pause_ms`) into parts of at least `sentence_part_words` words, so that
+    the monologue after an answer is not kept with it."""
     from multimodal_pipeline.align.answer import Words, split_long_sentences
     from multimodal_pipeline.align.spans import speech_words
 
     brk = np.zeros(20, bool)
     brk[[4, 19]] = True
-    clause = brk.copy()
-    clause[[6, 8, 12, 16, 17]] = True
-    # the first sentence (5 words) stays whole; the second (15 words) is cut at clause ends 4+ words apart, and its
+    pauses = brk.copy()
+    pauses[[2, 6, 8, 12, 16, 17]] = True
+    # the first sentence (5 words) stays whole; the second (15 words) is cut after pauses 4+ words apart, and its
     # last part keeps at least 4 words
-    assert np.flatnonzero(split_long_sentences(brk, clause, 10, 4)).tolist() == [4, 8, 12, 19]
-    assert np.flatnonzero(split_long_sentences(brk, clause, 15, 4)).tolist() == [4, 19]
+    assert np.flatnonzero(split_long_sentences(brk, pauses, 10, 4)).tolist() == [4, 8, 12, 19]
+    assert np.flatnonzero(split_long_sentences(brk, pauses, 15, 4)).tolist() == [4, 19]
     run_on = ("I stream from a small village near Utrecht, it rains a lot here, and the garbage trucks are stuck "
               "again, of course they are, let me just check the fuel before we go any further tonight.")
-    speech = frame_from_records(SpeechSegment, [seg_p(0, 3000, run_on)])
+    segment = seg_p(0, 3000, run_on)
+    t = 3000
+    for w in segment["words"]:  # a short pause after each comma, none elsewhere
+        w["start_ms"], w["end_ms"] = t, t + 260
+        t += 300 + (300 if w["word"].endswith(",") else 0)
+    segment["end_ms"] = t
+    speech = frame_from_records(SpeechSegment, [segment])
     config = AlignConfig()
     words = Words.build(speech_words(speech), config)
     assert len(words.text) > config.long_sentence_words and words.sentence.max() >= 2
