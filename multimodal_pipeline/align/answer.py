@@ -21,8 +21,7 @@ are close to the handle's (`name_similarity`, rapidfuzz's normalized Indel simil
 
 Sentences are cut at sentence punctuation (the ASR writes it) or at a pause of `sentence_pause_ms`, and one of more
 than `long_sentence_words` words (the ASR's comma-joined run of sentences) also at its pauses of `part_pause_ms`.
-Embeddings are
-computed once per distinct text: each message and each sentence, not per candidate.
+Embeddings are computed once per distinct text: each message and each sentence, not per candidate.
 """
 
 from __future__ import annotations
@@ -80,9 +79,8 @@ class Words:
         ends_sentence = (words["word"].str.contains(SENTENCE_END)
                          & ~words["word"].str.strip_chars().str.contains(TITLE)).to_numpy()
         gap_after = np.r_[start[1:] - end[:-1], 10 ** 9] if n else np.zeros(0, np.int64)
-        brk = ends_sentence | (gap_after >= config.sentence_pause_ms)
-        clause = brk | words["word"].str.contains(CLAUSE_END).to_numpy() | (gap_after >= 250)
-        brk = split_long_sentences(brk, gap_after >= config.part_pause_ms, config.long_sentence_words,
+        brk = split_long_sentences(ends_sentence | (gap_after >= config.sentence_pause_ms),
+                                   gap_after >= config.part_pause_ms, config.long_sentence_words,
                                    config.sentence_part_words)
         sentence = np.r_[0, np.cumsum(brk[:-1])] if n else np.zeros(0, np.int64)
         n_sent = int(sentence[-1]) + 1 if n else 0
@@ -90,6 +88,7 @@ class Words:
         np.minimum.at(first, sentence, np.arange(n))
         last = np.zeros(n_sent, np.int64)
         np.maximum.at(last, sentence, np.arange(n))
+        clause = brk | words["word"].str.contains(CLAUSE_END).to_numpy() | (gap_after >= 250)
         letters = ["".join(ch for ch in w.lower() if ch.isalpha()) for w in text]
         return cls(text, start, end, stems, content, sentence.astype(np.int64), first, last, clause, letters)
 
@@ -116,8 +115,9 @@ def split_long_sentences(brk: np.ndarray, cuts: np.ndarray, longest: int, part: 
     again, let me look at that")."""
     ends = np.flatnonzero(brk)
     firsts = np.r_[0, ends[:-1] + 1] if len(ends) else np.zeros(0, np.int64)
+    long = ends - firsts + 1 > longest
     out = brk.copy()
-    for a, b in zip(firsts[ends - firsts + 1 > longest].tolist(), ends[ends - firsts + 1 > longest].tolist()):
+    for a, b in zip(firsts[long].tolist(), ends[long].tolist()):
         since = 0
         for j in range(a, b - part + 1):  # the last part keeps at least `part` words
             since += 1

@@ -296,7 +296,11 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings, common_df: 
     k = 0
     texts = src["text"].to_list()
     letters = ["".join(handle_parts(a)) for a in src["author"].to_list()]
-    for i, (n, handle) in enumerate(zip(words.list.len().to_list(), events.handle.gather(rows).to_list())):
+    handles = events.handle.gather(rows)
+    parts_all = handles.explode().drop_nulls().unique()
+    common_parts = set(parts_all.filter(pl.Series(postings.doc_freq(token_hashes(parts_all)) >= common_df))
+                       .to_list()) if parts_all.len() else set()
+    for i, (n, handle) in enumerate(zip(words.list.len().to_list(), handles.to_list())):
         ws: dict[str, float] = {}
         cs: set[str] = set()
         for s_, c_, w_ in zip(stems[k:k + n].to_list(), content[k:k + n], w[k:k + n]):
@@ -305,10 +309,8 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings, common_df: 
                 cs.add(s_)
         k += n
         parts = frozenset(handle or ())
-        common = frozenset(p for p, n in zip(parts, postings.doc_freq(token_hashes(pl.Series(list(parts),
-                                                                                            dtype=pl.String))))
-                           if n >= common_df) if parts else frozenset()
-        out[int(rows[i])] = Message(ws, frozenset(cs), parts, spelled_out(texts[i] or ""), letters[i], common)
+        out[int(rows[i])] = Message(ws, frozenset(cs), parts, spelled_out(texts[i] or ""), letters[i],
+                                    frozenset(parts & common_parts))
     return out
 
 

@@ -125,7 +125,7 @@ class Postings:
     def doc_freq(self, q_hash: np.ndarray) -> np.ndarray:
         """In how many documents (phrases) each token is (0 for a token never spoken)."""
         token_id, found = self._lookup(self.vocab, q_hash)
-        return np.where(found, self.df[np.minimum(token_id, len(self.df) - 1)], 0)
+        return self.df[np.where(found, token_id, len(self.vocab))]
 
     def hits(self, windows: Windows, q_event: np.ndarray, q_hash: np.ndarray, q_limit: np.ndarray | None = None,
              q_weight: np.ndarray | None = None) -> np.ndarray:
