@@ -37,7 +37,8 @@ import polars as pl
 
 from rapidfuzz.distance import Indel
 
-from multimodal_pipeline.align.text import CLAUSE_END, SENTENCE_END, is_content, stem, thanks_for_event, tokens
+from multimodal_pipeline.align.text import (CLAUSE_END, SENTENCE_END, bare_thanks, is_content, stem, thanks_for_event,
+                                            tokens)
 from multimodal_pipeline.contracts.align_config import AlignConfig
 
 
@@ -134,6 +135,7 @@ class Message:
     text: str
     name_letters: str = ""  # the letters of the handle's spoken parts, run together ("coolquick")
     common: frozenset[str] = frozenset()  # the parts of `name` the streamer says often (common words of the stream)
+    question: bool = False  # the message asks something (`text.is_question`)
 
 
 def names_chatter(said: set[str] | frozenset[str], msg: Message) -> bool:
@@ -340,17 +342,24 @@ def ordered_share(words: Words, a: int, b: int, msg: Message) -> float:
     return prev[-1] / (sum(msg.weights.values()) or 1.0)
 
 
-def skip_first(words: Words, cut: Cut, to_message: Callable[[int], float], config: AlignConfig) -> Cut:
+def skip_first(words: Words, cut: Cut, to_message: Callable[[int], float], config: AlignConfig,
+               question: bool = False) -> Cut:
     """An answer without a lead whose first sentence fits the message less than `skip_first_below` and whose second
     fits it at least `skip_first_gain` better starts at the second ("How did I miss that chest? The stream ends in
     maybe four hours."): the first is something else said before the answer. A first sentence that thanks someone
-    for a follow, a sub or gifted subs is never the answer's start. `to_message(s)`: sentence s's similarity to the
-    message (nan without embeddings: nothing is skipped)."""
+    for a follow, a sub or gifted subs is never the answer's start. With a lead or without, the answer to a
+    `question` does not start with a sentence that only thanks ("Thank you so much." for the paid message just read
+    aloud) when more follows: the answer is what follows. `to_message(s)`: sentence s's similarity to the message
+    (nan without embeddings: nothing is skipped)."""
     a = cut.answer_first
-    if cut.lead_last >= 0 or a > cut.answer_last:
+    if a > cut.answer_last:
         return cut
     s = int(words.sentence[a])
     nxt = int(words.sentence_last[s]) + 1
+    if question and nxt <= cut.answer_last and bare_thanks(words.join(a, nxt - 1)):
+        return replace(cut, answer_first=nxt)
+    if cut.lead_last >= 0:
+        return cut
     if thanks_for_event(words.join(a, min(nxt - 1, cut.answer_last))):
         return replace(cut, answer_first=nxt)  # past answer_last when nothing follows: no answer
     if nxt > cut.answer_last:

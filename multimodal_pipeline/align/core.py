@@ -295,6 +295,7 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings, common_df: 
     out: dict[int, Message] = {}
     k = 0
     texts = src["text"].to_list()
+    questions = events.frame["is_question"].gather(rows).to_list()
     letters = ["".join(handle_parts(a)) for a in src["author"].to_list()]
     handles = events.handle.gather(rows)
     parts_all = handles.explode().drop_nulls().unique()
@@ -310,7 +311,7 @@ def _messages(events: _Events, rows: np.ndarray, postings: Postings, common_df: 
         k += n
         parts = frozenset(handle or ())
         out[int(rows[i])] = Message(ws, frozenset(cs), parts, spelled_out(texts[i] or ""), letters[i],
-                                    frozenset(parts & common_parts))
+                                    frozenset(parts & common_parts), bool(questions[i]))
     return out
 
 
@@ -381,7 +382,8 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
     for r, k in cuts.items():
         msg = msgs[int(ev[r])]
         start = k.answer_first
-        k = cuts[r] = skip_first(words, k, lambda s, msg=msg: sim(msg.text, sent_text.get(s, "")), config)
+        k = cuts[r] = skip_first(words, k, lambda s, msg=msg: sim(msg.text, sent_text.get(s, "")), config,
+                                    msg.question)
         head = first_part.get(r) if k.answer_first == start else \
             sent_text.get(int(words.sentence[k.answer_first])) if k.answer_first <= k.answer_last else None
 

@@ -46,6 +46,18 @@ EVENT_THANKS = re.compile(r"\b(?:thanks|thank|ty|thx)\b.*\b" + _EVENT + r"\b|\b"
                           r"|\bfor (?:the|that|those|a)(?: \w+)? " + _EVENT + r"\b", re.IGNORECASE)
 
 
+#: a sentence that only thanks ("Thank you so much!", "Oh, thanks.", "Much appreciated."): the thanks for a paid
+#: message or a kind word, said before the answer to the question it carried
+BARE_THANKS = re.compile(r"^(?:(?:oh|ah|aw+|wow|ooh|hey|okay|well)\W+)*(?:thank you|thanks|thank u|ty|thx|"
+                         r"(?:i )?appreciate (?:it|that|you)|much appreciated)(?:\W+(?:so|very|a|lot|ton|much|"
+                         r"bunch|again|really|truly))*\W*$", re.IGNORECASE)
+
+
+def bare_thanks(text: str) -> bool:
+    """Whether spoken `text` is a thank-you and nothing else."""
+    return BARE_THANKS.match(text.strip()) is not None
+
+
 def thanks_for_event(text: str) -> bool:
     """Whether spoken `text` thanks someone for a follow, a subscription, gifted subs, a raid or a membership."""
     return EVENT_THANKS.search(text) is not None

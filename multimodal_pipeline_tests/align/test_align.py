@@ -373,6 +373,24 @@ def test_a_thank_you_for_a_follow_or_a_sub_is_no_lead_and_no_answer():
     assert _accepted(speech, chat)["e3"]["lead"] == "Pixel Bean,"
 
 
+def test_a_thank_you_alone_before_the_answer_to_a_question_is_not_in_the_response():
+    """A paid question read aloud, then "Thank you so much." and the answer: the response is the answer alone (a
+    thank-you with more in its sentence is no bare thank-you)."""
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 4000, "Ooh, ten dollars from Sleepy Waffle, and the message is, what chair is that? Thank you so "
+                       "much. Oh, it's a kneeling chair, my back is way happier since I got it."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 2000, "SleepyWaffle", "what chair is that", kind="paid")])
+    pairs, _, _ = align_full(speech, chat, AlignConfig(), "v")
+    paid = pairs.filter(pl.col("accepted") & (pl.col("event_id") == "e1")).row(0, named=True)
+    assert paid["response"].startswith("Oh, it's a kneeling chair"), paid
+    assert "Thank you" not in paid["response"] + paid["lead"]
+    from multimodal_pipeline.align.text import bare_thanks
+
+    assert bare_thanks("Thank you so much.") and bare_thanks("Oh, thanks!") and bare_thanks("Much appreciated.")
+    assert not bare_thanks("Thank you, glad you like it.") and not bare_thanks("Thanks for the follow.")
+
+
 def test_a_long_run_on_sentence_is_cut_at_its_clauses_and_an_answer_can_end_inside_it():
     """The ASR joins sentences said without a long pause with commas: a sentence of more than `long_sentence_words`
     words is cut at its short pauses (`part_pause_ms`) into parts of at least `sentence_part_words` words, so that
