@@ -68,10 +68,31 @@ def spoken_forms(handles: Iterable[str | None], vocabulary: set[str] | None = No
     return sorted((f for f in forms if f), key=lambda f: (-len(f), f))
 
 
+#: where a first name alone is said as a name: at the start of a sentence or a clause, or after a greeting, a
+#: thank-you or "from"/"by" ("Jenny, ...", "thanks jenny", "question from jenny"), or right before a punctuation mark
+#: or a verb of asking ("jenny asks, ..."); elsewhere it is the ordinary word it often is ("where I live is sunny")
+_NAME_BEFORE = r"(^|[.,!?;:]\s*|\b(?:hey|hi|hello|yo|oh|thanks|thank you|thank u|ty|from|by|and)\s+)"
+_NAME_AFTER = r"(\s*[,.!?;:]|\s+(?:asks?|asked|says|said|writes|wants|is asking|would like)\b)"
+#: the replacement of a `names_pattern` match: the context it kept around the name, and the placeholder
+NAME_REPLACEMENT = "${1}<USER>${2}"
+
+
 def names_pattern(forms: list[str]) -> str | None:
-    """One case-insensitive whole-word pattern (Rust and Python regex syntax) for spoken name forms; the words of a
-    form may be separated by spaces, punctuation or nothing ("Pixel Bean", "pixel-bean", "PixelBean")."""
+    """One case-insensitive pattern (Rust and Python regex syntax) for spoken name forms; the words of a form may be
+    separated by spaces, punctuation or nothing ("Pixel Bean", "pixel-bean", "PixelBean"). A one-word form that is
+    the first word of a longer one (a first name alone: "jenny" of "jenny rivers", "sunny" of "sunny_meme") counts
+    only where it is said as a name (`_NAME_BEFORE`, `_NAME_AFTER`); the context a match takes in is in groups 1 and
+    2, so `NAME_REPLACEMENT` puts it back."""
     if not forms:
         return None
-    alts = [r"[\s,.'_-]*".join(re.escape(w) for w in f.split()) for f in forms]
-    return r"(?i)\b(?:" + "|".join(alts) + r")\b"
+    first = {f for f in forms if " " not in f and any(g.startswith(f + " ") for g in forms)}
+
+    def alts(fs: list[str]) -> str:
+        return "|".join(r"[\s,.'_-]*".join(re.escape(w) for w in f.split()) for f in fs)
+
+    full = [f for f in forms if f not in first]
+    if not first:
+        return r"(?i)()\b(?:" + alts(full) + r")\b()"
+    every = alts(full + sorted(first, key=lambda f: (-len(f), f)))
+    return (r"(?i)" + _NAME_BEFORE + r"(?:" + every + r")\b" + (r"|\b(?:" + alts(full) + r")\b" if full else "")
+            + r"|\b(?:" + alts(sorted(first, key=lambda f: (-len(f), f))) + r")" + _NAME_AFTER)

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from multimodal_pipeline.names import NAME_REPLACEMENT
+
 # ------------------------------------------------------------------------------------------------------------------
 # normalization (duplicate detection, copypasta keys, shared-prompt check)
 
@@ -114,7 +116,7 @@ def scrub_names(df: pl.DataFrame, columns: Sequence[str], pattern: str | None) -
         return df, counts
     for col in columns:
         counts = counts + df[col].fill_null("").str.count_matches(pattern).cast(pl.Int64)
-        df = df.with_columns(pl.col(col).str.replace_all(pattern, "<USER>"))
+        df = df.with_columns(pl.col(col).str.replace_all(pattern, NAME_REPLACEMENT))
     return df, counts.alias("names_scrubbed")
 
 

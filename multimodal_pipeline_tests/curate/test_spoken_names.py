@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
+
 from multimodal_pipeline.contracts.curate_config import CurateConfig
 from multimodal_pipeline.curate import checks, curate_video
 from multimodal_pipeline.curate.pipeline import chatter_names_pattern
-from multimodal_pipeline.names import handle_parts, names_pattern, spoken_forms
+from multimodal_pipeline.names import NAME_REPLACEMENT, handle_parts, names_pattern, spoken_forms
 from multimodal_pipeline_tests.curate.helpers import event, frames, pair
 
 
@@ -24,6 +26,20 @@ def test_spoken_forms_of_handles():
     for said in ("thanks Penguin Moon!", "Jenny, great question", "zero-cool asked", "JENNY RIVERS"):
         assert re.search(pattern, said), said
     assert not re.search(pattern, "the moon is out tonight")
+
+
+def test_a_first_name_that_is_an_ordinary_word_is_scrubbed_only_where_it_is_said_as_a_name():
+    """SunnyMeme's first part alone is "sunny": a name in "thanks sunny," or "Sunny asks", the weather in "where I
+    live is sunny today" (the demo's curated text read "where I live is <USER> today")."""
+    pattern = names_pattern(spoken_forms(["SunnyMeme", "lucky_cactus"]))
+    said = pl.Series(["where I live is sunny today, not my favorite weather", "thanks sunny, I use a Keychron",
+                      "Sunny asks, what keyboard", "question from Sunny Meme, what", "it's a lucky keyboard",
+                      "Lucky, it's a Keychron", "hey lucky cactus and sunny, welcome"])
+    assert said.str.replace_all(pattern, NAME_REPLACEMENT).to_list() == [
+        "where I live is sunny today, not my favorite weather", "thanks <USER>, I use a Keychron",
+        "<USER> asks, what keyboard", "question from <USER>, what", "it's a lucky keyboard", "<USER>, it's a Keychron",
+        "hey <USER> and <USER>, welcome"]
+    assert said.str.count_matches(pattern).to_list() == [0, 1, 1, 1, 0, 1, 2]
 
 
 def test_curation_scrubs_every_chatter_name_and_the_gate_fails_without_it():
