@@ -85,14 +85,16 @@ def names_pattern(forms: list[str]) -> str | None:
     2, so `NAME_REPLACEMENT` puts it back."""
     if not forms:
         return None
-    first = {f for f in forms if " " not in f and any(g.startswith(f + " ") for g in forms)}
+    ordered = sorted(forms, key=lambda f: (-len(f), f))  # the longest first: "jenny rivers" before "jenny"
+    heads = {f.split(" ", 1)[0] for f in ordered if " " in f}
+    first = [f for f in ordered if " " not in f and f in heads]
+    full = [f for f in ordered if " " in f or f not in heads]
 
     def alts(fs: list[str]) -> str:
         return "|".join(r"[\s,.'_-]*".join(re.escape(w) for w in f.split()) for f in fs)
 
-    full = [f for f in forms if f not in first]
     if not first:
         return r"(?i)()\b(?:" + alts(full) + r")\b()"
-    every = alts(full + sorted(first, key=lambda f: (-len(f), f)))
-    return (r"(?i)" + _NAME_BEFORE + r"(?:" + every + r")\b" + (r"|\b(?:" + alts(full) + r")\b" if full else "")
-            + r"|\b(?:" + alts(sorted(first, key=lambda f: (-len(f), f))) + r")" + _NAME_AFTER)
+    # a full form after the same context too: otherwise "thanks jenny" would match before "jenny rivers" could
+    return (r"(?i)" + _NAME_BEFORE + r"(?:" + alts(ordered) + r")\b" + (r"|\b(?:" + alts(full) + r")\b" if full else "")
+            + r"|\b(?:" + alts(first) + r")" + _NAME_AFTER)
