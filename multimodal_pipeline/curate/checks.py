@@ -104,7 +104,12 @@ def check_min_samples_per_split(samples: pl.DataFrame, minimum: dict[str, int] |
     minimum = minimum or CurateConfig().min_samples_per_split.as_dict()
     sizes = {s: int(samples.filter(pl.col("split") == s).height) for s in SPLITS}
     short = {s: sizes[s] for s in SPLITS if sizes[s] < minimum.get(s, 0)}
-    return not short, {"sizes": sizes, "minimum": {s: int(minimum.get(s, 0)) for s in SPLITS}, "short": short}
+    meta = {"sizes": sizes, "minimum": {s: int(minimum.get(s, 0)) for s in SPLITS}, "short": short}
+    if short:
+        meta["reason"] = (f"too few samples in {', '.join(f'{s} ({n} of {minimum[s]})' for s, n in short.items())}; "
+                          f"all splits: {sizes}. Splits take whole time blocks (curate.split_block_ms), so a short "
+                          "video, or one with few answered messages, fills fewer splits")
+    return not short, meta
 
 
 def check_reject_rate(samples: pl.DataFrame, rejects: pl.DataFrame, ceiling: float | None = None) -> Result:

@@ -18,6 +18,9 @@ def _sources(raw_video: pl.DataFrame) -> list[dict]:
 
 
 GATES = ("no_shared_prompt", "no_near_duplicate_across_splits", "no_pii", "min_samples_per_split", "reject_rate")
+#: a video's own split sizes gate only its own adapter: the corpus takes its samples all the same (each video keeps its
+#: split assignment there, and the corpus's splits have their own gate)
+OWN_SPLITS_GATE = "min_samples_per_split"
 
 
 def _gates(scope: str) -> tuple[Gate, ...]:
@@ -45,8 +48,11 @@ def curated_snapshot(context: dg.AssetExecutionContext, aligned_pairs: pl.DataFr
         for gate in GATES:
             yield no_chat(f"curated_{gate}", "no pairs to curate; the corpus leaves this video out")
         return
-    for gate, outcome in gate_results(result.samples, result.rejects, config, chat_events).items():
-        yield check_from(f"curated_{gate}", outcome)
+    for gate, (ok, meta) in gate_results(result.samples, result.rejects, config, chat_events).items():
+        if gate == OWN_SPLITS_GATE and not ok:
+            meta = {**meta, "reason": f"{meta['reason']}. This video gets no adapter of its own; the corpus still "
+                                      "takes its samples"}
+        yield check_from(f"curated_{gate}", (ok, meta))
 
 
 def gate_results(samples: pl.DataFrame, rejects: pl.DataFrame, config: CurateConfig,
@@ -73,12 +79,15 @@ def corpus_snapshot(context: dg.AssetExecutionContext, curated_snapshot: dict[st
     config = pipeline.config.curate
     passed = {}
     for video, samples in sorted(curated_snapshot.items()):
-        failed = [g for g, (ok, _) in gate_results(samples, load_rejects(pipeline, "curated_snapshot", video),
-                                                   config).items() if not ok]
+        gates = gate_results(samples, load_rejects(pipeline, "curated_snapshot", video), config)
+        failed = [g for g, (ok, _) in gates.items() if not ok and g != OWN_SPLITS_GATE]
         if failed:
             context.log.warning(f"corpus: {video} left out, its gates failed: {failed}")
-        else:
-            passed[video] = samples
+            continue
+        if not gates[OWN_SPLITS_GATE][0]:
+            context.log.info(f"corpus: {video} has too few samples for splits of its own "
+                             f"({gates[OWN_SPLITS_GATE][1]['sizes']}); its samples go in with their splits")
+        passed[video] = samples
     if not passed:
         raise ValueError("corpus: no video snapshot passes its gates yet; materialize curated_snapshot first")
     result = build_corpus(passed, config)
