@@ -48,10 +48,13 @@ def _plots(pairs: pl.DataFrame, spans: pl.DataFrame, chat: pl.DataFrame, max_min
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(7, 3))
     scored = pairs.filter(~pl.col("reject_reason").is_in(["prompt_not_a_message", "prompt_empty"]).fill_null(False))
-    ax.hist([scored.filter(~pl.col("accepted"))["score"].to_numpy(), scored.filter(pl.col("accepted"))["score"].to_numpy()],
-            bins=40, stacked=True, label=["rejected", "accepted"], color=["#bbbbbb", "#d62728"])
+    ax.hist([scored.filter(~pl.col("accepted"))["score"].to_numpy(),
+             scored.filter(pl.col("accepted"))["score"].to_numpy()],
+            bins=40, range=(0.0, 1.0), stacked=True, label=["rejected", "accepted"], color=["#bbbbbb", "#d62728"])
+    # most candidates score near 0: on a linear axis the few accepted ones would not show
+    ax.set_yscale("log")
     ax.set_xlabel("score")
-    ax.set_ylabel("candidates")
+    ax.set_ylabel("candidates (log scale)")
     ax.legend()
     hist = _png(fig)
     plt.close(fig)
