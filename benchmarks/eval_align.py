@@ -151,8 +151,10 @@ def main() -> None:
     parser.add_argument("--scorer", default=None, help="a fitted scorer JSON (default: the bundled one)")
     parser.add_argument("--out", default="align_quality")
     parser.add_argument("--work", default=None, help="keep generated streams and ASR caches here")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="AlignConfig settings for this run (JSON values: breath_margin=-1)")
     args = parser.parse_args()
-    config = AlignConfig(scorer_path=args.scorer)
+    config = AlignConfig(scorer_path=args.scorer, **{k: json.loads(v) for k, v in (a.split("=", 1) for a in args.set)})
     rows = []
     with tempfile.TemporaryDirectory(prefix="eval-align-") as tmp:
         work = Path(args.work or tmp)
@@ -163,7 +165,8 @@ def main() -> None:
     families = sorted({s.split(":")[0] for s in args.streams})
     result = {"streams": args.streams, "minutes": args.minutes, "speech": args.speech,
               "asr_model": asr_model_name(args.asr_model) if args.speech == "asr" else None,
-              "chat_format": args.chat_format, "tuned_on": list(TUNING_FAMILIES), "baseline": "naive_10s"}
+              "chat_format": args.chat_format, "tuned_on": list(TUNING_FAMILIES), "baseline": "naive_10s",
+              "settings": args.set}
     result["pipeline"] = pooled(rows, "pipeline")
     result["naive_10s"] = pooled(rows, "naive_10s")
     result["per_family"] = {f: {m: pooled([r for r in rows if r["stream"].split(":")[0] == f], m)

@@ -370,6 +370,44 @@ def skip_first(words: Words, cut: Cut, to_message: Callable[[int], float], confi
     return cut
 
 
+def breath_split(words: Words, s: int, messages: list[int], fit: Callable[[int, str], float],
+                 config: AlignConfig) -> tuple[int, int, int] | None:
+    """Two answers in one breath ("I still love my Switch, it's what I grew up with, and for the other one, definitely
+    autumn, everything feels calmer"): sentence `s`, where answers without a lead to each of `messages` start, is cut
+    at the clause boundary j (each side at least `min_response_words` words) where the part before j fits message A
+    and the part from j on fits message B, each by at least `breath_margin` more than the other message and at least
+    `breath_min_similarity`. Returns the best (A, B, j) by the two similarities' sum, or None. `fit(m, text)`:
+    message m's similarity to the text (nan: no fit)."""
+    if config.breath_margin < 0 or len(messages) < 2:
+        return None
+    first, last = int(words.sentence_first[s]), int(words.sentence_last[s])
+    low = config.min_response_words
+    best, found = -np.inf, None
+    for j in range(first + low, last - low + 2):
+        if not words.clause_end[j - 1]:
+            continue
+        pre, post = words.join(first, j - 1), words.join(j, last)
+        before = {m: fit(m, pre) for m in messages}
+        after = {m: fit(m, post) for m in messages}
+        for a in messages:
+            for b in messages:
+                if a == b:
+                    continue
+                pa, pb, qa, qb = before[a], before[b], after[a], after[b]
+                if min(pa, qb) >= config.breath_min_similarity and pa - pb >= config.breath_margin \
+                        and qb - qa >= config.breath_margin and pa + qb > best:
+                    best, found = pa + qb, (a, b, j)
+    return found
+
+
+def breath_texts(words: Words, s: int, config: AlignConfig) -> list[str]:
+    """The texts `breath_split` compares for sentence `s`: both sides of each clause boundary."""
+    first, last = int(words.sentence_first[s]), int(words.sentence_last[s])
+    low = config.min_response_words
+    return [t for j in range(first + low, last - low + 2) if words.clause_end[j - 1]
+            for t in (words.join(first, j - 1), words.join(j, last))]
+
+
 def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: Callable[[int, int], float],
                keeps: Callable[[float, float, float], bool] | None = None,
                other_read: Callable[[int], bool] = lambda s: False) -> Cut:

@@ -20,8 +20,8 @@ import polars as pl
 
 from collections.abc import Callable
 
-from multimodal_pipeline.align.answer import (Cut, Embedder, Message, Words, cut_answer, find_lead, reads_message,
-                                             skip_first)
+from multimodal_pipeline.align.answer import (Cut, Embedder, Message, Words, breath_split, breath_texts, cut_answer,
+                                             find_lead, reads_message, skip_first)
 from multimodal_pipeline.align.index import Postings, Tokens, Windows, token_hashes
 from multimodal_pipeline.align.scorer import Continuation, Scorer, feature_frame, load_scorer
 from multimodal_pipeline.align.spans import build_phrases, build_spans, speech_words
@@ -379,12 +379,21 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
     def sim(a: str, b: str) -> float:
         return float(vec[a] @ vec[b]) if a in vec and b in vec else float("nan")
 
+    starts = {r: k.answer_first for r, k in cuts.items()}
     for r, k in cuts.items():
         msg = msgs[int(ev[r])]
-        start = k.answer_first
-        k = cuts[r] = skip_first(words, k, lambda s, msg=msg: sim(msg.text, sent_text.get(s, "")), config,
-                                    msg.question)
-        head = first_part.get(r) if k.answer_first == start else \
+        cuts[r] = skip_first(words, k, lambda s, msg=msg: sim(msg.text, sent_text.get(s, "")), config, msg.question)
+    split = _breath_splits(cuts, ev, words, msgs, vec, embedder, config)
+    for r in split:  # the first part of an answer that a breath split moved or shortened
+        k = cuts[r]
+        first_part[r] = words.join(k.answer_first, min(int(words.sentence_last[words.sentence[k.answer_first]]),
+                                                       k.answer_last))
+    fresh = sorted({first_part[r] for r in split} - vec.keys())
+    if fresh and embedder is not None:
+        vec.update(zip(fresh, embedder(fresh)))
+    for r, k in cuts.items():
+        msg = msgs[int(ev[r])]
+        head = first_part.get(r) if k.answer_first == starts[r] or r in split else \
             sent_text.get(int(words.sentence[k.answer_first])) if k.answer_first <= k.answer_last else None
 
         def sims(kind: int, s: int, msg=msg, head=head) -> float:
@@ -453,6 +462,49 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         for r, text in whole.items():
             cols["answer_similarity"][r] = np.nanmax([cols["answer_similarity"][r], sim(msgs[int(ev[r])].text, text)])
     return done()
+
+
+#: a message whose similarity to a whole sentence is below this is not one of two answered in it (`_breath_splits`)
+BREATH_NEAR = 0.12
+
+
+def _breath_splits(cuts: dict[int, Cut], ev: np.ndarray, words: Words, msgs: dict[int, Message],
+                   vec: dict[str, np.ndarray], embedder: Embedder | None, config: AlignConfig) -> set[int]:
+    """Two answers in one breath (`breath_split`): where a sentence that starts lead-less answers to several
+    messages is cut, the answers of the message before the cut end there and those of the message after it start
+    there. Returns the rows whose cut changed."""
+    if embedder is None or config.breath_margin < 0:
+        return set()
+    by_sentence: dict[int, dict[int, list[int]]] = {}
+    for r, k in cuts.items():
+        if k.lead_last < 0 and k.answer_first <= k.answer_last and \
+                k.answer_first == words.sentence_first[words.sentence[k.answer_first]]:
+            by_sentence.setdefault(int(words.sentence[k.answer_first]), {}).setdefault(int(ev[r]), []).append(r)
+    todo = {}
+    for s, rows in by_sentence.items():
+        # only messages the sentence as a whole fits a little: each of the 20 splits made on the tuning streams
+        # had both of its messages at 0.14 or more, and the sentences left to compare fall by half
+        whole = vec.get(words.join(int(words.sentence_first[s]), int(words.sentence_last[s])))
+        near = {m: r for m, r in rows.items() if whole is None or float(vec[msgs[m].text] @ whole) >= BREATH_NEAR}
+        if len(near) >= 2:
+            todo[s] = near
+    texts = sorted({t for s in todo for t in breath_texts(words, s, config)} - vec.keys())
+    if texts:
+        vec.update(zip(texts, embedder(texts)))
+    changed: set[int] = set()
+    for s, rows in todo.items():
+        got = breath_split(words, s, sorted(rows), lambda m, t: float(vec[msgs[m].text] @ vec[t]), config)
+        if got is None:
+            continue
+        a, b, j = got
+        for r in rows[a]:
+            cuts[r] = replace(cuts[r], answer_last=min(cuts[r].answer_last, j - 1))
+            changed.add(r)
+        for r in rows[b]:
+            if cuts[r].answer_last >= j:
+                cuts[r] = replace(cuts[r], answer_first=j)
+                changed.add(r)
+    return changed
 
 
 def _window_pairs(lo: np.ndarray, hi: np.ndarray, order: np.ndarray, max_pairs: int = 2_000_000):

@@ -27,6 +27,12 @@ class AlignConfig(BaseModel):
                                     "and the second fits it at least `skip_first_gain` better: the first is "
                                     "something else said before the answer")
     skip_first_gain: float = 0.25
+    breath_margin: float = Field(0.15, description="two answers in one breath: a sentence said after two messages is "
+                                 "cut at a clause boundary when the part before it fits one message and the part "
+                                 "after it the other, each by this much more than the other message (embedding "
+                                 "similarity; negative: never cut)")
+    breath_min_similarity: float = Field(0.3, description="... and each part fits its own message at least this "
+                                         "well")
     continue_similarity: float = Field(0.3, description="a following sentence stays in the answer while its "
                                        "embedding similarity to the message or to the answer's start is this high")
     max_answer_ms: int = Field(60_000, description="an answer is cut at this length")

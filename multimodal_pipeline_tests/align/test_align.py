@@ -781,3 +781,27 @@ def test_a_lead_starts_at_its_own_sentence_and_an_unrelated_first_sentence_is_no
     assert acc["e2"]["lead"] == "Velvet Owl,"
     assert acc["e3"]["response"] == ("The highest I ever reached was silver, although I have mostly stopped "
                                      "playing ranked.")
+
+
+def test_two_answers_in_one_breath_are_cut_apart_at_the_clause_between_them():
+    """Two questions, then one sentence that answers both without a pause or a name between them: the sentence is
+    cut at the clause boundary where the first part fits the first question and the rest the second, so neither
+    response holds the other's answer. With the cut turned off, one answer holds both."""
+    speech = frame_from_records(SpeechSegment, [
+        seg_p(0, 9000, "Okay let me check the map real quick."),
+        seg_p(12000, 21000, "I play on the Nintendo Switch console, it is what I grew up with, and for the other one, "
+                            "my favourite season is autumn, the autumn leaves are so pretty."),
+    ])
+    chat = frame_from_records(ChatEvent, [ev(1, 9500, "marco", "what console do you play on"),
+                                          ev(2, 10500, "lina", "what is your favourite season")])
+
+    def responses(config: AlignConfig) -> dict[str, str]:
+        pairs, _, _ = align_full(speech, chat, config, "v")
+        return dict(pairs.filter(pl.col("accepted")).select("event_id", "response").iter_rows())
+
+    got = responses(AlignConfig())
+    assert set(got) == {"e1", "e2"}, got
+    assert "Switch" in got["e1"] and "autumn" not in got["e1"], got
+    assert "autumn" in got["e2"] and "Switch" not in got["e2"], got
+    off = responses(AlignConfig(breath_margin=-1))
+    assert any("Switch" in r and "autumn" in r for r in off.values()) or len(off) < 2, off
