@@ -371,24 +371,26 @@ def skip_first(words: Words, cut: Cut, to_message: Callable[[int], float], confi
 
 
 def breath_split(words: Words, s: int, messages: list[int], fit: Callable[[int, str], float],
-                 config: AlignConfig) -> tuple[int, int, int] | None:
+                 config: AlignConfig) -> tuple[int, int, int, int] | None:
     """Two answers in one breath ("I still love my Switch, it's what I grew up with, and for the other one, definitely
     autumn, everything feels calmer"): sentence `s`, where answers without a lead to each of `messages` start, is cut
     at the clause boundary j (each side at least `min_response_words` words) where the part before j fits message A
     and the part from j on fits message B, each by at least `breath_margin` more than the other message and at least
-    `breath_min_similarity`. Returns the best (A, B, j) by the two similarities' sum, or None. `fit(m, text)`:
-    message m's similarity to the text (nan: no fit)."""
+    `breath_min_similarity`; the best j by the two similarities' sum. Then the clauses next to the cut are weighed
+    one by one: one that fits the other message better moves across, one that fits neither ("and for the other
+    one,") is left out of both. Returns (A, B, A's last word, B's first word), or None.
+    `fit(m, text)`: message m's similarity to the text (nan: no fit)."""
     if config.breath_margin < 0 or len(messages) < 2:
         return None
     first, last = int(words.sentence_first[s]), int(words.sentence_last[s])
     low = config.min_response_words
+    bounds = [j for j in range(first + low, last - low + 2) if words.clause_end[j - 1]]
+    pre = [words.join(first, j - 1) for j in bounds]
+    post = [words.join(j, last) for j in bounds]
     best, found = -np.inf, None
-    for j in range(first + low, last - low + 2):
-        if not words.clause_end[j - 1]:
-            continue
-        pre, post = words.join(first, j - 1), words.join(j, last)
-        before = {m: fit(m, pre) for m in messages}
-        after = {m: fit(m, post) for m in messages}
+    for i in range(len(bounds)):
+        before = {m: fit(m, pre[i]) for m in messages}
+        after = {m: fit(m, post[i]) for m in messages}
         for a in messages:
             for b in messages:
                 if a == b:
@@ -396,8 +398,34 @@ def breath_split(words: Words, s: int, messages: list[int], fit: Callable[[int, 
                 pa, pb, qa, qb = before[a], before[b], after[a], after[b]
                 if min(pa, qb) >= config.breath_min_similarity and pa - pb >= config.breath_margin \
                         and qb - qa >= config.breath_margin and pa + qb > best:
-                    best, found = pa + qb, (a, b, j)
-    return found
+                    best, found = pa + qb, (a, b, i)
+    if found is None:
+        return None
+    a, b, i = found
+    # the clauses at the cut, one by one: one that fits neither message (less than half of `breath_min_similarity`)
+    # is left out; one that fits the other side's message better goes to it while the two parts still meet
+    edges = [first, *bounds, last + 1]
+    lo, hi = i + 1, i + 1  # A is clauses [.. lo), B is [hi ..) of edges
+    floor = config.breath_min_similarity / 2
+    while hi + 1 < len(edges) and edges[-1] - edges[hi + 1] >= low:  # B's first clause, B keeping enough words
+        clause = words.join(edges[hi], edges[hi + 1] - 1)
+        fa, fb = fit(a, clause), fit(b, clause)
+        if max(fa, fb) < floor:
+            hi += 1
+        elif lo == hi and fa > fb:
+            lo = hi = hi + 1
+        else:
+            break
+    while lo - 1 > 0 and edges[lo - 1] - first >= low:  # A's last clause, A keeping enough words
+        clause = words.join(edges[lo - 1], edges[lo] - 1)
+        fa, fb = fit(a, clause), fit(b, clause)
+        if max(fa, fb) < floor:
+            lo -= 1
+        elif lo == hi and fb > fa:
+            lo = hi = lo - 1
+        else:
+            break
+    return a, b, edges[lo] - 1, edges[hi]
 
 
 def breath_texts(words: Words, s: int, config: AlignConfig) -> list[str]:

@@ -491,18 +491,23 @@ def _breath_splits(cuts: dict[int, Cut], ev: np.ndarray, words: Words, msgs: dic
     texts = sorted({t for s in todo for t in breath_texts(words, s, config)} - vec.keys())
     if texts:
         vec.update(zip(texts, embedder(texts)))
+    def fit(m: int, text: str) -> float:
+        if text not in vec:  # a single clause, weighed only where a sentence is cut
+            vec[text] = embedder([text])[0]
+        return float(vec[msgs[m].text] @ vec[text])
+
     changed: set[int] = set()
     for s, rows in todo.items():
-        got = breath_split(words, s, sorted(rows), lambda m, t: float(vec[msgs[m].text] @ vec[t]), config)
+        got = breath_split(words, s, sorted(rows), fit, config)
         if got is None:
             continue
-        a, b, j = got
+        a, b, end, start = got
         for r in rows[a]:
-            cuts[r] = replace(cuts[r], answer_last=min(cuts[r].answer_last, j - 1))
+            cuts[r] = replace(cuts[r], answer_last=min(cuts[r].answer_last, end))
             changed.add(r)
         for r in rows[b]:
-            if cuts[r].answer_last >= j:
-                cuts[r] = replace(cuts[r], answer_first=j)
+            if cuts[r].answer_last >= start:
+                cuts[r] = replace(cuts[r], answer_first=start)
                 changed.add(r)
     return changed
 
