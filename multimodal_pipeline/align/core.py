@@ -471,42 +471,45 @@ BREATH_NEAR = 0.12
 def _breath_splits(cuts: dict[int, Cut], ev: np.ndarray, words: Words, msgs: dict[int, Message],
                    vec: dict[str, np.ndarray], embedder: Embedder | None, config: AlignConfig) -> set[int]:
     """Two answers in one breath (`breath_split`): where a sentence that starts lead-less answers to several
-    messages is cut, the answers of the message before the cut end there and those of the message after it start
-    there. Returns the rows whose cut changed."""
+    messages is cut, the lead-less answers of the message before the cut that start in that sentence end there,
+    and those of the message after it that start before the cut (at the sentence's start or at a pause inside it)
+    start there. Returns the rows whose cut changed."""
     if embedder is None or config.breath_margin < 0:
         return set()
-    by_sentence: dict[int, dict[int, list[int]]] = {}
+    inside: dict[int, dict[int, list[int]]] = {}  # sentence -> message -> lead-less rows starting in it
     for r, k in cuts.items():
-        if k.lead_last < 0 and k.answer_first <= k.answer_last and \
-                k.answer_first == words.sentence_first[words.sentence[k.answer_first]]:
-            by_sentence.setdefault(int(words.sentence[k.answer_first]), {}).setdefault(int(ev[r]), []).append(r)
+        if k.lead_last < 0 and k.answer_first <= k.answer_last:
+            inside.setdefault(int(words.sentence[k.answer_first]), {}).setdefault(int(ev[r]), []).append(r)
     todo = {}
-    for s, rows in by_sentence.items():
+    for s, rows in inside.items():
+        opening = [m for m, rs in rows.items() if any(cuts[r].answer_first == words.sentence_first[s] for r in rs)]
         # only messages the sentence as a whole fits a little: each of the 20 splits made on the tuning streams
         # had both of its messages at 0.14 or more, and the sentences left to compare fall by half
         whole = vec.get(words.join(int(words.sentence_first[s]), int(words.sentence_last[s])))
-        near = {m: r for m, r in rows.items() if whole is None or float(vec[msgs[m].text] @ whole) >= BREATH_NEAR}
+        near = [m for m in opening if whole is None or float(vec[msgs[m].text] @ whole) >= BREATH_NEAR]
         if len(near) >= 2:
-            todo[s] = near
+            todo[s] = sorted(near)
     texts = sorted({t for s in todo for t in breath_texts(words, s, config)} - vec.keys())
     if texts:
         vec.update(zip(texts, embedder(texts)))
+
     def fit(m: int, text: str) -> float:
         if text not in vec:  # a single clause, weighed only where a sentence is cut
             vec[text] = embedder([text])[0]
         return float(vec[msgs[m].text] @ vec[text])
 
     changed: set[int] = set()
-    for s, rows in todo.items():
-        got = breath_split(words, s, sorted(rows), fit, config)
+    for s, near in todo.items():
+        got = breath_split(words, s, near, fit, config)
         if got is None:
             continue
         a, b, end, start = got
-        for r in rows[a]:
-            cuts[r] = replace(cuts[r], answer_last=min(cuts[r].answer_last, end))
-            changed.add(r)
-        for r in rows[b]:
-            if cuts[r].answer_last >= start:
+        for r in inside[s][a]:
+            if cuts[r].answer_first <= end:
+                cuts[r] = replace(cuts[r], answer_last=min(cuts[r].answer_last, end))
+                changed.add(r)
+        for r in inside[s][b]:
+            if cuts[r].answer_first < start <= cuts[r].answer_last:
                 cuts[r] = replace(cuts[r], answer_first=start)
                 changed.add(r)
     return changed
