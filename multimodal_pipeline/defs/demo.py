@@ -66,7 +66,7 @@ def run_demo(seed: int = 0, minutes: float = 10.0, chat_format: str = "youtube_l
         run = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
         failed += not _report(run)
     if not failed:
-        print("demo: the cross-video corpus over every video that passed its gates (corpus_pipeline)")
+        print("demo: the cross-video corpus over every video that passed its data gates (corpus_pipeline)")
         corpus = defs.resolve_job_def("corpus_pipeline").execute_in_process(instance=instance, raise_on_error=False,
                                                                             run_config=QUIET)
         failed += not _report(corpus)
