@@ -52,7 +52,8 @@ def _plots(pairs: pl.DataFrame, spans: pl.DataFrame, chat: pl.DataFrame, max_min
              scored.filter(pl.col("accepted"))["score"].to_numpy()],
             bins=40, range=(0.0, 1.0), stacked=True, label=["rejected", "accepted"], color=["#bbbbbb", "#d62728"])
     # most candidates score near 0: on a linear axis the few accepted ones would not show
-    ax.set_yscale("log")
+    if scored.height:
+        ax.set_yscale("log")
     ax.set_xlabel("score")
     ax.set_ylabel("candidates (log scale)")
     ax.legend()
