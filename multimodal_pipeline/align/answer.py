@@ -382,9 +382,8 @@ def breath_split(words: Words, s: int, messages: list[int], fit: Callable[[int, 
     `fit(m, text)`: message m's similarity to the text (nan: no fit)."""
     if config.breath_margin < 0 or len(messages) < 2:
         return None
-    first, last = int(words.sentence_first[s]), int(words.sentence_last[s])
+    first, last, bounds = _breath_bounds(words, s, config)
     low = config.min_response_words
-    bounds = [j for j in range(first + low, last - low + 2) if words.clause_end[j - 1]]
     pre = [words.join(first, j - 1) for j in bounds]
     post = [words.join(j, last) for j in bounds]
     best, found = -np.inf, None
@@ -428,12 +427,17 @@ def breath_split(words: Words, s: int, messages: list[int], fit: Callable[[int, 
     return a, b, edges[lo] - 1, edges[hi]
 
 
-def breath_texts(words: Words, s: int, config: AlignConfig) -> list[str]:
-    """The texts `breath_split` compares for sentence `s`: both sides of each clause boundary."""
+def _breath_bounds(words: Words, s: int, config: AlignConfig) -> tuple[int, int, list[int]]:
+    """Sentence `s`'s first and last word, and the clause boundaries that leave `min_response_words` on each side."""
     first, last = int(words.sentence_first[s]), int(words.sentence_last[s])
     low = config.min_response_words
-    return [t for j in range(first + low, last - low + 2) if words.clause_end[j - 1]
-            for t in (words.join(first, j - 1), words.join(j, last))]
+    return first, last, [j for j in range(first + low, last - low + 2) if words.clause_end[j - 1]]
+
+
+def breath_texts(words: Words, s: int, config: AlignConfig) -> list[str]:
+    """The texts `breath_split` compares for sentence `s`: both sides of each clause boundary."""
+    first, last, bounds = _breath_bounds(words, s, config)
+    return [t for j in bounds for t in (words.join(first, j - 1), words.join(j, last))]
 
 
 def cut_answer(words: Words, cut: Cut, msg: Message, config: AlignConfig, sims: Callable[[int, int], float],

@@ -388,8 +388,8 @@ def _answers(c: pl.DataFrame, events: _Events, words: Words, phrases: pl.DataFra
         k = cuts[r]
         first_part[r] = words.join(k.answer_first, min(int(words.sentence_last[words.sentence[k.answer_first]]),
                                                        k.answer_last))
-    fresh = sorted({first_part[r] for r in split} - vec.keys())
-    if fresh and embedder is not None:
+    fresh = sorted({first_part[r] for r in split} - vec.keys())  # a split implies an embedder
+    if fresh:
         vec.update(zip(fresh, embedder(fresh)))
     for r, k in cuts.items():
         msg = msgs[int(ev[r])]
